@@ -1,0 +1,200 @@
+/* l3dsr_common.h: the one definition of everything that crosses the kernel/user boundary. */
+#ifndef L3DSR_COMMON_H
+#define L3DSR_COMMON_H
+
+#include <linux/types.h>
+
+/*
+ * Sizes. The daemon may lower or raise the map sizes before loading (bpf_map__set_max_entries);
+ * these are the defaults compiled into the objects.
+ */
+#define L3DSR_MAX_VIPS 1024		/* vip_index range, ring slots in maglev_rings */
+#define L3DSR_MAX_BACKENDS 65536	/* backend_id range: one id per (VIP, backend) pair */
+#define L3DSR_DEFAULT_TABLE_SIZE 65537	/* Maglev M, prime */
+#define L3DSR_MAX_TABLE_SIZE 1048573	/* largest prime below 2^20 */
+#define L3DSR_DEFAULT_FLOW_TABLE_SIZE 1048576
+#define L3DSR_FRAGMENT_TABLE_SIZE 16384
+#define L3DSR_DSCP_CODES 64		/* DSCP is six bits; code 0 means "not marked" */
+
+/*
+ * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one
+ * key layout serves both families and an IPv4 key can never equal an IPv6 one.
+ * All address and port fields are in network byte order.
+ */
+struct l3dsr_address {
+	__be32 words[4];
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Load-balancer maps (bpf/lb.bpf.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/*
+ * vip_addresses: HASH, key struct l3dsr_address, value struct vip_address_info.
+ * A first, cheap filter: a packet whose destination is not in here is passed after one lookup.
+ * The flags say which vips keys exist for the address, so a VIP packet costs at most the
+ * lookups it needs.
+ */
+#define VIP_ADDRESS_F_PORT (1U << 0)	     /* some (address, protocol, port) key exists */
+#define VIP_ADDRESS_F_ANY_PORT (1U << 1)     /* some (address, protocol, 0) key exists */
+#define VIP_ADDRESS_F_ANY_PROTOCOL (1U << 2) /* the (address, 0, 0) key exists */
+struct vip_address_info {
+	__u32 flags;
+};
+
+/*
+ * vips: HASH, key struct vip_key, value struct vip_info.
+ * Lookup order: (address, protocol, port), then (address, protocol, 0) for "port = *", then
+ * (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the
+ * daemon into one tcp and one udp key sharing a vip_index.
+ */
+struct vip_key {
+	struct l3dsr_address address;
+	__be16 port;   /* 0: any port */
+	__u8 protocol; /* IPPROTO_TCP, IPPROTO_UDP, or 0: any protocol */
+	__u8 pad;      /* always 0: keys are compared as bytes */
+};
+
+struct vip_info {
+	__u32 vip_index;  /* index into maglev_rings and vip_traffic */
+	__u32 table_size; /* M, the number of slots of this VIP's ring (prime) */
+	__u8 dscp;	  /* DSCP code written into the DS field, 1..63; 0: "dscp = none" */
+	__u8 pad[3];
+};
+
+/*
+ * maglev_rings: ARRAY_OF_MAPS, L3DSR_MAX_VIPS entries, indexed by vip_index. Each inner map is an
+ * ARRAY of table_size __u32 backend_id (created with BPF_F_INNER_MAP so sizes may differ per
+ * VIP). Slot = hash(5-tuple, hash_seed) % table_size.
+ * When table_size changes the daemon swaps the inner map and vip_info in the order that keeps
+ * every index in range: growing, ring first; shrinking, vip_info first. A missing slot is
+ * counted as fib_fail-like "no ring" and passed.
+ */
+
+/*
+ * backends: ARRAY, L3DSR_MAX_BACKENDS entries, indexed by backend_id.
+ * A flow-table entry is honoured only while its backend is BACKEND_F_IN_USE, BACKEND_F_UP and
+ * still belongs to the flow's VIP; otherwise the flow is hashed again through the ring. That is
+ * what moves the flows of a removed or failed backend and keeps those of a drained one
+ * (weight 0: out of the ring, still in use and up).
+ */
+#define BACKEND_F_IN_USE (1U << 0)
+#define BACKEND_F_UP (1U << 1)
+struct backend_info {
+	struct l3dsr_address address; /* the real address (RIP) */
+	__u32 vip_index;
+	__u32 flags;
+};
+
+/*
+ * flows: LRU_HASH (BPF_F_NO_COMMON_LRU), flow-table-size entries, key struct flow_key,
+ * value __u32 backend_id. Keyed by the client's 5-tuple as it arrives (destination = VIP).
+ */
+struct flow_key {
+	struct l3dsr_address source;
+	struct l3dsr_address destination;
+	__be16 source_port;
+	__be16 destination_port;
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+/*
+ * fragments: LRU_HASH, L3DSR_FRAGMENT_TABLE_SIZE entries. The first fragment of a datagram
+ * records its ports so that the later fragments (which carry none) hash to the same backend.
+ */
+struct fragment_key {
+	struct l3dsr_address source;
+	struct l3dsr_address destination;
+	__u32 id; /* IPv4: the 16-bit identification; IPv6: the fragment header's 32-bit id */
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+struct fragment_ports {
+	__be16 source_port;
+	__be16 destination_port;
+};
+
+/* settings: ARRAY, 1 entry, key 0. Changed in place by a reload. */
+#define LB_SETTINGS_F_FLOW_TABLE (1U << 0) /* flow-table-size > 0 */
+struct lb_settings {
+	__u32 hash_seed;
+	__u32 flags;
+	/*
+	 * Flow-table inserts allowed per CPU per second; above it new flows are still balanced
+	 * (Maglev) but not inserted, so a SYN flood cannot evict the established flows.
+	 * 0: no limit.
+	 */
+	__u32 flow_inserts_per_second;
+	__u32 pad;
+};
+
+/* flow_budget: PERCPU_ARRAY, 1 entry: this CPU's insert count in the current one-second window. */
+struct flow_budget {
+	__u64 window_start_ns;
+	__u64 inserts;
+};
+
+/* Traffic counters: vip_traffic (PERCPU_ARRAY, by vip_index), backend_traffic (by backend_id). */
+struct traffic_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* counters: PERCPU_ARRAY, LB_COUNTER_MAX entries, each a struct traffic_counter. */
+enum lb_counter {
+	LB_COUNTER_PASS,		/* not for us, handed to the kernel untouched */
+	LB_COUNTER_TX,			/* rewritten, sent back out of the ingress interface */
+	LB_COUNTER_REDIRECT,		/* rewritten, redirected to another interface */
+	LB_COUNTER_FIB_NO_NEIGH,	/* rewritten, passed so the kernel resolves the neighbour */
+	LB_COUNTER_FIB_FAIL,		/* rewritten, fib lookup failed otherwise; passed */
+	LB_COUNTER_TTL_EXPIRED,		/* TTL / hop limit <= 1: passed untouched */
+	LB_COUNTER_FRAGMENTS_UNTRACKED, /* non-first fragment with no recorded ports: passed */
+	LB_COUNTER_MALFORMED,		/* truncated or inconsistent headers: passed untouched */
+	LB_COUNTER_UNKNOWN_PORT,	/* VIP address, no VIP for this protocol/port: passed */
+	LB_COUNTER_NO_BACKEND,		/* VIP without a ring or with an empty slot: passed */
+	LB_COUNTER_ICMP_ERROR,		/* ICMP/ICMPv6 errors steered to a flow's backend */
+	LB_COUNTER_FLOW_INSERT_SKIPPED, /* new flows over flow_inserts_per_second, not inserted */
+	LB_COUNTER_MAX,
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * Backend maps (bpf/backend.bpf.c)
+ * ------------------------------------------------------------------------------------------- */
+
+/* local_addresses: HASH, key struct l3dsr_address, value __u8 (unused). This host's RIPs. */
+
+/* What a packet is turned back into. family 0 marks an unused entry. */
+struct restore_target {
+	struct l3dsr_address vip;
+	__u32 vip_index; /* index into the backend's vip_traffic */
+	__u8 family;	 /* 4, 6, or 0: unused */
+	__u8 pad[3];
+};
+
+/* dscp_vips: ARRAY, L3DSR_DSCP_CODES entries, indexed by DSCP code -> struct restore_target. */
+
+/*
+ * port_vips: HASH, key struct port_vip_key -> struct restore_target, for VIPs with
+ * "dscp = none": a packet to a local address with this (protocol, destination port) and a DS
+ * code that maps to nothing is restored to that VIP.
+ */
+struct port_vip_key {
+	__be16 port;
+	__u8 protocol;
+	__u8 family; /* 4 or 6 */
+};
+
+/* counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter. */
+enum backend_counter {
+	BACKEND_COUNTER_PASS,	   /* not for a VIP: untouched */
+	BACKEND_COUNTER_RESTORED,  /* destination set back to a VIP */
+	BACKEND_COUNTER_MALFORMED, /* truncated or inconsistent headers: untouched */
+	BACKEND_COUNTER_ICMP_ERROR, /* ICMP/ICMPv6 errors restored */
+	BACKEND_COUNTER_MAX,
+};
+
+/* vip_traffic on the backend: PERCPU_ARRAY, L3DSR_MAX_VIPS entries, by restore_target.vip_index. */
+
+#endif /* L3DSR_COMMON_H */

@@ -1,0 +1,94 @@
+/* config.h: the parsed form of lb.conf and backend.conf (see l3dsr.conf(5)). */
+#ifndef L3DSR_CONFIG_H
+#define L3DSR_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum l3dsr_role {
+	ROLE_LB,
+	ROLE_BACKEND,
+};
+
+enum xdp_mode {
+	XDP_MODE_NATIVE,
+	XDP_MODE_GENERIC,
+	XDP_MODE_AUTO, /* native, else generic with a warning */
+};
+
+enum check_type {
+	CHECK_NONE,
+	CHECK_TCP,  /* connect() */
+	CHECK_HTTP, /* GET path, expect a status */
+};
+
+#define CONFIG_NAME_MAX 64
+#define CONFIG_PATH_MAX 256
+
+struct check_config {
+	enum check_type type;
+	uint32_t interval_ms; /* default 2000 */
+	uint32_t timeout_ms;  /* default 1000, must be < interval */
+	uint32_t rise;	      /* default 2 */
+	uint32_t fall;	      /* default 3 */
+	uint16_t port;	      /* 0: the VIP's port (required when the VIP's port is *) */
+	char path[CONFIG_PATH_MAX]; /* http: default "/" */
+	char host[CONFIG_PATH_MAX]; /* http: Host header, default the VIP address */
+	uint16_t expect;	    /* http: default 200 */
+};
+
+/* One address of either family; IPv4 is held v4-mapped (::ffff:a.b.c.d), as in the maps. */
+struct config_address {
+	struct in6_addr address;
+	int family; /* AF_INET or AF_INET6 */
+};
+
+struct backend_config {
+	struct config_address address;
+	uint32_t weight; /* 0..1000, default 1; 0 = drained */
+	int line;	 /* where it was defined, for messages */
+};
+
+struct vip_config {
+	char name[CONFIG_NAME_MAX]; /* from "[vip NAME]" */
+	struct config_address address;
+	uint8_t protocol; /* IPPROTO_TCP, IPPROTO_UDP, 0 = any */
+	uint16_t port;	  /* host order; 0 = * (all ports) */
+	uint8_t dscp;	  /* 1..63; 0 = "dscp = none" */
+	uint32_t table_size; /* prime; default L3DSR_DEFAULT_TABLE_SIZE (lb only) */
+	struct backend_config *backends; /* lb only */
+	size_t backend_count;
+	struct check_config check; /* lb only */
+	int line;
+};
+
+struct l3dsr_config {
+	enum l3dsr_role role;
+	char path[CONFIG_PATH_MAX]; /* the file it came from */
+	/* [global] */
+	enum xdp_mode xdp_mode;	      /* default native */
+	uint32_t hash_seed;	      /* lb: default 0 */
+	uint32_t flow_table_size;     /* lb: default 1048576; 0 disables stickiness */
+	uint32_t flow_inserts_per_second; /* lb: default 0 = unlimited */
+	char statistics_file[CONFIG_PATH_MAX]; /* lb: "" = none */
+	struct vip_config *vips;
+	size_t vip_count;
+};
+
+/*
+ * Parses PATH for ROLE into *CONFIG. Every problem is written to ERRORS as one line
+ * "FILE:LINE: what is wrong (what was expected)"; all problems are reported, not only the first.
+ * Warnings (e.g. table-size < 100 x backends) are written as "FILE:LINE: warning: ...".
+ * Returns the number of errors; on errors *CONFIG is left empty (config_free is still safe).
+ */
+int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *config, FILE *errors);
+
+/* The same, from a buffer; NAME is used in messages in place of the file name (for fuzzing). */
+int config_parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
+			struct l3dsr_config *config, FILE *errors);
+
+void config_free(struct l3dsr_config *config);
+
+#endif /* L3DSR_CONFIG_H */

@@ -1,0 +1,1 @@
+# tests/build.mk: test programs. Every executable in tests/suites/ is one suite of make check.

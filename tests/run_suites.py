@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""run_suites.py: runs the test suites of make check and prints one summary line.
+
+Every executable in tests/suites/ is a suite. A suite prints TAP ("ok N - what",
+"not ok N - what", "# comment") on stdout; its stderr is kept for the failure report.
+A suite that exits non-zero, or reports no result at all, counts as one failure more: a
+suite that tests nothing is a defect, not a pass.
+
+Output, in the manner of xdp-tools' test runner: one "[suite] what  PASS|FAIL|SKIPPED" line per
+result, the failing suite's output indented under its first failure, and at the end
+"N passed, M failed" (", K skipped" when any were).
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULT = re.compile(r"^(not ok|ok)\b\s*\d*\s*-?\s*(.*)$")
+SKIP = re.compile(r"#\s*SKIP\b", re.IGNORECASE)
+SUITE_TIMEOUT = int(os.environ.get("L3DSR_SUITE_TIMEOUT", "900"))
+
+
+def indent(text):
+    return "".join("    " + line + "\n" for line in text.rstrip("\n").splitlines())
+
+
+def run_suite(path):
+    name = os.path.basename(path)
+    started = time.monotonic()
+    env = dict(os.environ, L3DSR_ROOT=ROOT, CMOCKA_MESSAGE_OUTPUT="TAP")
+    try:
+        proc = subprocess.run([path], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=SUITE_TIMEOUT, text=True, errors="replace")
+        output, code = proc.stdout, proc.returncode
+    except subprocess.TimeoutExpired as timeout:
+        output = (timeout.stdout or b"")
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        output += "\n(timed out after %d s)\n" % SUITE_TIMEOUT
+        code = -1
+    passed = failed = skipped = 0
+    reported = False
+    for line in output.splitlines():
+        match = RESULT.match(line.strip())
+        if not match:
+            continue
+        verdict, what = match.group(1), match.group(2).strip()
+        if verdict == "ok" and SKIP.search(what):
+            skipped += 1
+            print("[%s] %s  SKIPPED" % (name, what))
+        elif verdict == "ok":
+            passed += 1
+            print("[%s] %s  PASS" % (name, what))
+        else:
+            failed += 1
+            print("[%s] %s  FAIL" % (name, what))
+            if not reported:
+                sys.stdout.write(indent(output))
+                reported = True
+    if code != 0 and failed == 0:
+        failed += 1
+        print("[%s] exited with status %d  FAIL" % (name, code))
+        sys.stdout.write(indent(output))
+    elif passed + failed + skipped == 0:
+        failed += 1
+        print("[%s] reported no result  FAIL" % name)
+        sys.stdout.write(indent(output))
+    print("[%s] %.1f s" % (name, time.monotonic() - started))
+    sys.stdout.flush()
+    return passed, failed, skipped
+
+
+def main(argv):
+    if argv:
+        suites = [os.path.abspath(p) for p in argv]
+    else:
+        directory = os.path.join(ROOT, "tests", "suites")
+        suites = sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                        if os.access(os.path.join(directory, f), os.X_OK)
+                        and not f.startswith("."))
+    totals = [0, 0, 0]
+    for suite in suites:
+        for i, count in enumerate(run_suite(suite)):
+            totals[i] += count
+    summary = "%d passed, %d failed" % (totals[0], totals[1])
+    if totals[2]:
+        summary += ", %d skipped" % totals[2]
+    print(summary)
+    return 1 if totals[1] or not suites else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
