@@ -16,7 +16,8 @@ import sys
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP, IPOption_RR, fragment
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6,
-                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, fragment6)
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                fragment6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
@@ -165,6 +166,7 @@ SCOPE = dict(vars(scenario))
 SCOPE.update(Ether=Ether, Dot1Q=Dot1Q, Dot1AD=Dot1AD, ARP=ARP, IP=IP, TCP=TCP, UDP=UDP,
              ICMP=ICMP, IPOption_NOP=IPOption_NOP, IPOption_RR=IPOption_RR, IPv6=IPv6,
              IPv6ExtHdrFragment=IPv6ExtHdrFragment, IPv6ExtHdrDestOpt=IPv6ExtHdrDestOpt,
+             IPv6ExtHdrHopByHop=IPv6ExtHdrHopByHop,
              ICMPv6PacketTooBig=ICMPv6PacketTooBig, ICMPv6DestUnreach=ICMPv6DestUnreach,
              ICMPv6EchoRequest=ICMPv6EchoRequest, Raw=Raw, to_host=to_host, frag4=frag4,
              frag6=frag6, cut=cut, quote=quote, zero_sum_udp=zero_sum_udp)
@@ -329,6 +331,12 @@ def rows_lb_ipv6():
     lb("v6 VIP whose low 4 bytes are 192.0.2.99 takes its own traffic",
        "eth(IPv6(src=C6, dst='2001:db8:f::c000:263')/TCP(sport=40049, dport=80, flags='S'))",
        forward="lowbytes6")
+    lb("v6 with a destination options header before TCP",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrDestOpt()/TCP(sport=40051, dport=80, "
+       "flags='S'))", forward="web6")
+    lb("v6 with hop-by-hop and destination options headers before UDP",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrHopByHop()/IPv6ExtHdrDestOpt()"
+       "/UDP(sport=40052, dport=53)/Raw(load=b'query'))", forward="dns6")
     lb("802.1Q-tagged v6 TCP to a VIP passes untouched",
        "Ether(src=ROUTER_MAC, dst=LB_MAC)/Dot1Q(vlan=100)/IPv6(src=C6, dst='2001:db8:f::10')"
        "/TCP(sport=40050, dport=80, flags='S')")
@@ -420,6 +428,9 @@ def rows_lb_icmp():
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))",
        forward="web4")
+    lb("v4 ICMP frag-needed with TTL 1 passes untouched",
+       "eth(IP(src=R4, dst='192.0.2.10', ttl=1)/ICMP(type=3, code=4, nexthopmtu=1400)"
+       "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))")
     lb("v4 ICMP error quoting a port without VIP passes untouched",
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=9999, dport=41101, flags='A')))")
