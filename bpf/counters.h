@@ -7,6 +7,15 @@
 
 #include "l3dsr_common.h"
 
+/* A per-CPU array of traffic counters: the counters, vip_traffic and backend_traffic maps. */
+#define TRAFFIC_COUNTER_MAP(entries)                                                               \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, entries);                                                      \
+		__type(key, __u32);                                                                \
+		__type(value, struct traffic_counter);                                             \
+	}
+
 /* Per-CPU maps: no other CPU writes this slot, so plain increments are exact. */
 static __always_inline void counter_add(void *map, __u32 index, __u64 bytes)
 {
