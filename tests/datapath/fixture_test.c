@@ -132,7 +132,7 @@ static int output_check(const struct fixture *row, const struct harness_result *
 	nearest = choice ? choice->output : output_nearest(row, result);
 	row_describe(row);
 	printf("# the output is none of the %zu expected frame(s); nearest: %s\n",
-	       row->output_count, row->outputs[nearest].scapy);
+	       row->output_count, row->outputs[nearest].description);
 	report_frames(row->outputs[nearest].bytes, row->outputs[nearest].length, result->frame,
 		      result->length);
 	return 0;

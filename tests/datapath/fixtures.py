@@ -617,6 +617,11 @@ def emit_row(out, number, row):
 def emit_table(out):
     out.append("const struct fixture fixture_rows[] = {\n")
     for number, row in enumerate(ROWS):
+        if row.program == "FIXTURE_SPREAD":
+            out.append("\t{.what = %s,\n\t .program = FIXTURE_SPREAD,\n\t .flow = %s, "
+                       ".minimum_backends = %d},\n" % (c_string(row.what), c_string(row.flow),
+                                                        row.minimum_backends))
+            continue
         prefix = "row%d" % number
         out.append("\t{.what = %s,\n\t .program = %s,\n\t .scapy = %s,\n"
                    "\t .input_length = %d, .input = %s_input,\n"
@@ -644,9 +649,6 @@ def main():
     for number, row in enumerate(ROWS):
         if row.program != "FIXTURE_SPREAD":
             emit_row(out, number, row)
-        else:
-            out.append("#define row%d_input NULL\n#define row%d_outputs NULL\n"
-                       "#define row%d_counters NULL\n\n" % (number, number, number))
     emit_table(out)
     sys.stdout.write("".join(out))
 

@@ -33,6 +33,7 @@
 struct frame {
 	uint8_t bytes[HARNESS_FRAME_MAX];
 	size_t length;
+	uint32_t mutations; /* 0: a valid seed frame as it is */
 };
 
 static uint16_t frame_ethertype(const struct frame *frame)
@@ -190,13 +191,13 @@ static void frame_mutate(struct frame *frame)
 static void frame_make(struct frame *frame)
 {
 	const struct random_seed *seed = &random_seeds[prng_below((uint32_t)random_seed_count)];
-	uint32_t mutations;
+	uint32_t i;
 
 	memcpy(frame->bytes, seed->bytes, seed->length);
 	frame->length = seed->length;
 	/* One frame in ten stays valid; the others get one to four mutations. */
-	mutations = prng_below(10) == 0 ? 0 : 1 + prng_below(4);
-	while (mutations--)
+	frame->mutations = prng_below(10) == 0 ? 0 : 1 + prng_below(4);
+	for (i = 0; i < frame->mutations; i++)
 		frame_mutate(frame);
 }
 
@@ -257,6 +258,8 @@ static struct property properties[PROPERTY_COUNT] = {
 
 static uint64_t run_seed;
 static size_t frame_count, lb_rewritten, backend_restored, lb_verdicts[XDP_REDIRECT + 2];
+/* Of those, the ones that were mutated: the programs rewrote something not quite valid. */
+static size_t lb_rewritten_mutated, backend_restored_mutated;
 
 static void property_fail(enum property_id id, size_t number, const struct frame *input,
 			  const struct harness_result *output)
@@ -375,6 +378,7 @@ static void lb_check(size_t number, const struct frame *input, const struct harn
 	if (output->verdict == XDP_PASS && frame_unchanged(input, output))
 		return;
 	lb_rewritten++;
+	lb_rewritten_mutated += input->mutations != 0;
 	if (!lb_ttl_right(family, input, output))
 		property_fail(PROPERTY_LB_TTL, number, input, output);
 	new_family = packet_destination(output->frame, output->length, &new_destination);
@@ -401,6 +405,7 @@ static void backend_check(size_t number, const struct frame *input,
 	if (frame_unchanged(input, output))
 		return;
 	backend_restored++;
+	backend_restored_mutated += input->mutations != 0;
 	if (packet_destination(output->frame, output->length, &new_destination) != family ||
 	    !address_in_vips(family, &new_destination))
 		property_fail(PROPERTY_BACKEND_RESTORE_TO_VIP, number, input, output);
@@ -486,10 +491,11 @@ int main(void)
 	}
 	random_run(&lb, &backend);
 	printf("# LB verdicts: %zu XDP_PASS, %zu XDP_TX, %zu XDP_REDIRECT, %zu other; "
-	       "%zu frames rewritten by the LB, %zu restored by the backend\n",
+	       "%zu frames rewritten by the LB (%zu of them mutated), %zu restored by the backend "
+	       "(%zu mutated)\n",
 	       lb_verdicts[XDP_PASS], lb_verdicts[XDP_TX], lb_verdicts[XDP_REDIRECT],
 	       lb_verdicts[XDP_ABORTED] + lb_verdicts[XDP_DROP] + lb_verdicts[XDP_REDIRECT + 1],
-	       lb_rewritten, backend_restored);
+	       lb_rewritten, lb_rewritten_mutated, backend_restored, backend_restored_mutated);
 
 	for (size_t i = 0; i < PROPERTY_COUNT; i++)
 		tests[i] = (struct CMUnitTest){.name = properties[i].what,
