@@ -70,7 +70,8 @@ int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *
 	size_t i;
 	int err;
 
-	backends = calloc(vip->backend_count, sizeof(*backends));
+	/* A VIP may have no backend: its ring is all MAGLEV_EMPTY. */
+	backends = calloc(vip->backend_count ? vip->backend_count : 1, sizeof(*backends));
 	if (!backends)
 		return -ENOMEM;
 	for (i = 0; i < vip->backend_count; i++) {
