@@ -17,7 +17,7 @@ import sys
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP, IPOption_RR, fragment
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6,
                                 IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
-                                fragment6)
+                                IPv6ExtHdrRouting, fragment6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
@@ -82,7 +82,7 @@ def lb(what, expression, forward=None, flow=None, flow_table=True, counters=()):
     else:
         owner = vip(forward)
         for backend in owner.backends:
-            path = TOPOLOGY.path(backend)
+            path = TOPOLOGY.path(backend, ip_length(row.input))
             macs = (path.source_mac, path.destination_mac) if path.forwarded else None
             expected = build(expression, scenario.lb_rewrite(owner, backend, path.forwarded), macs)
             assert row.verdict in (None, path.verdict), "%s: backends on different paths" % what
@@ -111,6 +111,12 @@ def backend(what, expression, restore=None, counters=()):
         row.outputs = [(owner.address, description, expected)]
     row.counters = counters_of(counters, len(row.input))
     ROWS.append(row)
+
+
+def ip_length(frame):
+    """The IP packet's length by its header (what bpf_fib_lookup compares with the MTU)."""
+    layer = scenario.outer_ip(Ether(frame))
+    return layer.len if isinstance(layer, IP) else 40 + layer.plen
 
 
 def spread(what, flow_prefix, minimum_backends):
@@ -166,7 +172,7 @@ SCOPE = dict(vars(scenario))
 SCOPE.update(Ether=Ether, Dot1Q=Dot1Q, Dot1AD=Dot1AD, ARP=ARP, IP=IP, TCP=TCP, UDP=UDP,
              ICMP=ICMP, IPOption_NOP=IPOption_NOP, IPOption_RR=IPOption_RR, IPv6=IPv6,
              IPv6ExtHdrFragment=IPv6ExtHdrFragment, IPv6ExtHdrDestOpt=IPv6ExtHdrDestOpt,
-             IPv6ExtHdrHopByHop=IPv6ExtHdrHopByHop,
+             IPv6ExtHdrHopByHop=IPv6ExtHdrHopByHop, IPv6ExtHdrRouting=IPv6ExtHdrRouting,
              ICMPv6PacketTooBig=ICMPv6PacketTooBig, ICMPv6DestUnreach=ICMPv6DestUnreach,
              ICMPv6EchoRequest=ICMPv6EchoRequest, Raw=Raw, to_host=to_host, frag4=frag4,
              frag6=frag6, cut=cut, quote=quote, zero_sum_udp=zero_sum_udp)
@@ -337,6 +343,9 @@ def rows_lb_ipv6():
     lb("v6 with hop-by-hop and destination options headers before UDP",
        "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrHopByHop()/IPv6ExtHdrDestOpt()"
        "/UDP(sport=40052, dport=53)/Raw(load=b'query'))", forward="dns6")
+    lb("v6 with a routing header passes untouched",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrRouting(addresses=['2001:db8:f::11'])"
+       "/TCP(sport=40053, dport=80, flags='S'))")
     lb("802.1Q-tagged v6 TCP to a VIP passes untouched",
        "Ether(src=ROUTER_MAC, dst=LB_MAC)/Dot1Q(vlan=100)/IPv6(src=C6, dst='2001:db8:f::10')"
        "/TCP(sport=40050, dport=80, flags='S')")
@@ -502,6 +511,16 @@ def rows_lb_fib():
            forward="blackhole" + family)
         lb("v%s backend without route: XDP_PASS rewritten" % family, frame(5),
            forward="noroute" + family)
+        lb("v%s 1280-byte packet to a backend behind an MTU 1280 route: %s" % (
+               family, "XDP_TX"),
+           "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
+           % (layer, client, base, 1280 - (28 if family == "4" else 48)),
+           forward="smallmtu" + family)
+        lb("v%s 1281-byte packet to a backend behind an MTU 1280 route: XDP_PASS rewritten"
+           % family,
+           "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
+           % (layer, client, base, 1281 - (28 if family == "4" else 48)),
+           forward="smallmtu" + family, counters=[("counters", "LB_COUNTER_FIB_FAIL")])
 
 
 def rows_backend():
