@@ -119,13 +119,10 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 SEC("xdp")
 int l3dsr_backend(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u64 frame_length = data_end - data;
+	__u64 frame_length = xdp_frame_length(ctx);
 	__u32 counter = BACKEND_COUNTER_PASS;
-	int action;
+	int action = backend_process(ctx, frame_length, &counter);
 
-	action = backend_process(ctx, frame_length, &counter);
 	counter_add(&counters, counter, frame_length);
 	return action;
 }
