@@ -103,8 +103,7 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 		return XDP_PASS;
 	}
 
-	/* An ICMP error's quote already has the VIP as its source: only the outer header changes.
-	 */
+	/* In an ICMP error the quote's source is the VIP already: only the outer header changes. */
 	if (packet_rewrite(&pkt, data_end, &vip, by_dscp ? pkt.ds & 0x3 : pkt.ds, 0) < 0) {
 		*counter = BACKEND_COUNTER_MALFORMED;
 		return XDP_PASS;
