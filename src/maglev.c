@@ -74,7 +74,7 @@ struct maglev_pace_key {
 /*
  * The backends of one pace walk their lists in step, all at the same position p, which they
  * reach at time(p) * pace, where
- *	time(p) = sum(2^32 / (M - k), k = 0..p)
+ *	time(p) = sum(2^32 / (M - k), k = 0..p), each term rounded down (and at least 1)
  * grows strictly, stays below 2^37, and is 2^32 times the expected (p+1)-th smallest of M
  * exponential variables. So backend i reaches a slot about time / weight_i after the start,
  * and a slot's first visitor is backend i with probability weight_i / total weight, as in
