@@ -12,6 +12,7 @@ result, the failing suite's output indented under its first failure, and at the 
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -30,15 +31,21 @@ def run_suite(path):
     name = os.path.basename(path)
     started = time.monotonic()
     env = dict(os.environ, L3DSR_ROOT=ROOT, CMOCKA_MESSAGE_OUTPUT="TAP")
+    # Each suite gets its own process group so that a timeout ends the suite's children too
+    # (its trap then has nothing left running that could hold its namespaces).
+    proc = subprocess.Popen([path], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", start_new_session=True)
     try:
-        proc = subprocess.run([path], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              timeout=SUITE_TIMEOUT, text=True, errors="replace")
-        output, code = proc.stdout, proc.returncode
-    except subprocess.TimeoutExpired as timeout:
-        output = (timeout.stdout or b"")
-        if isinstance(output, bytes):
-            output = output.decode(errors="replace")
+        output, _ = proc.communicate(timeout=SUITE_TIMEOUT)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
         output += "\n(timed out after %d s)\n" % SUITE_TIMEOUT
         code = -1
     passed = failed = skipped = 0
