@@ -396,6 +396,48 @@ static void test_config_examples(void)
 	}
 }
 
+/*
+ * The examples of l3dsr.conf(5) must be valid too: each fenced block of the page that starts
+ * with "# lb.conf" or "# backend.conf" is parsed in that role and must give no message.
+ */
+static void test_config_manual(const char *path)
+{
+	size_t length, found = 0;
+	char *text = read_whole_file(path, &length);
+	char *block = text;
+
+	if (!tap_result(text != NULL, "%s: readable", path))
+		return;
+	while ((block = strstr(block, "\n```\n"))) {
+		char *end = strstr(block + 5, "\n```\n");
+		enum l3dsr_role role = ROLE_LB;
+		struct parse_outcome outcome;
+		char what[64];
+
+		if (!end)
+			break;
+		block += 5;
+		if (strncmp(block, "# backend.conf\n", 15) == 0)
+			role = ROLE_BACKEND;
+		else if (strncmp(block, "# lb.conf\n", 10) != 0) {
+			block = end + 5;
+			continue;
+		}
+		found++;
+		snprintf(what, sizeof(what), "%s: the %s example", path,
+			 role == ROLE_LB ? "lb.conf" : "backend.conf");
+		parse_buffer("example", block, (size_t)(end + 1 - block), role, &outcome);
+		expect_output(&outcome, "", what);
+		tap_result(outcome.errors == 0 && outcome.config.vip_count >= 2, "%s: %zu VIPs",
+			   what, outcome.config.vip_count);
+		parse_outcome_free(&outcome);
+		block = end + 5;
+	}
+	tap_result(found == 2, "%s: an lb.conf and a backend.conf example (found %zu)", path,
+		   found);
+	free(text);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -403,6 +445,7 @@ int main(void)
 	test_config_directory("tests/config/bad", false);
 	test_config_regressions("tests/config/regressions");
 	test_config_examples();
+	test_config_manual("docs/man/l3dsr.conf.5.scd");
 	test_config_limits();
 	printf("1..%d\n", tap_count);
 	return tap_failures > 0;
