@@ -6,7 +6,7 @@ TEST_PROGRAMS += $(CONFIG_TEST)
 DEPS_TEST += valgrind
 
 $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_config_limits.o \
-		$(CONFIG_OBJECTS)
+		$(BUILD)/tests/config/config_invariants.o $(CONFIG_OBJECTS)
 	$(CC) $(CFLAGS) -o $@ $^
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): they see
@@ -14,7 +14,8 @@ $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_c
 # found under its sanitizers fail make check too.
 CONFIG_TEST_SANITIZED := $(BUILD)/tests/config/test_config_sanitized
 TEST_PROGRAMS += $(CONFIG_TEST_SANITIZED)
-CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c
+CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c \
+	tests/config/config_invariants.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 $(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*.h tests/config/*.h)
@@ -31,9 +32,11 @@ FUZZ_CONFIG := $(FUZZ_DIR)/fuzz_config
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ibpf -Isrc -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(FUZZ_CONFIG): tests/config/fuzz_config.c $(CONFIG_SOURCES) $(wildcard src/config*.h)
+FUZZ_SOURCES := tests/config/fuzz_config.c tests/config/config_invariants.c $(CONFIG_SOURCES)
+
+$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config*.h tests/config/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/config/fuzz_config.c $(CONFIG_SOURCES)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SOURCES)
 
 fuzz:
 	$(MAKE) deps DEPS_BUILD="$(DEPS_FUZZ)" DEPS_TEST=

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "l3dsr_common.h"
+#include "config_invariants.h"
 #include "test_config.h"
 
 static int tap_count;
@@ -210,47 +210,6 @@ static char *expected_messages(const char *text)
 	return expected;
 }
 
-/*
- * What must hold after any parse: on errors an empty configuration and a count as the last
- * line; on success values within the limits the daemon relies on.
- */
-static bool invariants_hold(const struct parse_outcome *outcome, const char **broken)
-{
-	const struct l3dsr_config *config = &outcome->config;
-	size_t backends = 0;
-
-	if (outcome->errors > 0) {
-		*broken = "a configuration with errors is not empty";
-		return config->vip_count == 0 && config->vips == NULL;
-	}
-	*broken = "a successful parse wrote an error count";
-	if (strstr(outcome->output, " error"))
-		return false;
-	*broken = "a parsed value is out of its range";
-	if (config->vip_count > L3DSR_MAX_VIPS)
-		return false;
-	for (size_t i = 0; i < config->vip_count; i++) {
-		const struct vip_config *vip = &config->vips[i];
-
-		backends += vip->backend_count;
-		if (vip->dscp >= L3DSR_DSCP_CODES || vip->name[0] == '\0')
-			return false;
-		if (config->role == ROLE_BACKEND)
-			continue;
-		if (vip->backend_count == 0 || vip->table_size < vip->backend_count ||
-		    vip->table_size > L3DSR_MAX_TABLE_SIZE)
-			return false;
-		if (vip->check.type != CHECK_NONE &&
-		    (vip->check.port == 0 || vip->check.timeout_ms >= vip->check.interval_ms))
-			return false;
-		for (size_t j = 0; j < vip->backend_count; j++)
-			if (vip->backends[j].address.family != vip->address.family ||
-			    vip->backends[j].weight > 1000)
-				return false;
-	}
-	return backends <= L3DSR_MAX_BACKENDS;
-}
-
 static char *read_whole_file(const char *path, size_t *length)
 {
 	FILE *file = fopen(path, "r");
@@ -321,7 +280,8 @@ static void test_config_file(const char *directory, const char *file, bool good)
 	} else {
 		tap_result(outcome.errors > 0, "%s: refused (%d errors)", what, outcome.errors);
 	}
-	if (!tap_result(invariants_hold(&outcome, &broken), "%s: invariants hold", what))
+	broken = config_invariants_broken(&outcome.config, outcome.errors, outcome.output);
+	if (!tap_result(!broken, "%s: invariants hold", what))
 		tap_diagnostic("broken", broken);
 	parse_outcome_free(&outcome);
 	free(expected);
@@ -360,12 +320,12 @@ static void test_config_regressions(const char *directory)
 		text = read_whole_file(path, &length);
 		for (size_t r = 0; text && r < 2; r++) {
 			struct parse_outcome outcome;
-			const char *broken = "";
-			bool held;
+			const char *broken;
 
 			parse_buffer("fuzz", text, length, roles[r], &outcome);
-			held = invariants_hold(&outcome, &broken);
-			if (!tap_result(held, "regressions/%s as %s: parsed, invariants hold",
+			broken = config_invariants_broken(&outcome.config, outcome.errors,
+							  outcome.output);
+			if (!tap_result(!broken, "regressions/%s as %s: parsed, invariants hold",
 					entries[i]->d_name, r == 0 ? "lb" : "backend"))
 				tap_diagnostic("broken", broken);
 			parse_outcome_free(&outcome);
