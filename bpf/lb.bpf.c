@@ -362,13 +362,10 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 SEC("xdp")
 int l3dsr_lb(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u64 frame_length = data_end - data;
+	__u64 frame_length = xdp_frame_length(ctx);
 	__u32 counter = LB_COUNTER_PASS;
-	int action;
+	int action = lb_process(ctx, frame_length, &counter);
 
-	action = lb_process(ctx, frame_length, &counter);
 	counter_add(&counters, counter, frame_length);
 	return action;
 }
