@@ -51,7 +51,6 @@ struct fixture {
 	const struct fixture_counter *counters;
 };
 
-extern const struct test_config fixture_config;
 extern const struct fixture fixture_rows[];
 extern const size_t fixture_row_count;
 

@@ -52,6 +52,9 @@ struct test_config {
 	const struct l3dsr_address *local_addresses;
 };
 
+/* The configuration of scenario.py (generated into scenario_config.c). */
+extern const struct test_config scenario_config;
+
 /*
  * Fills the load balancer's maps: settings, vip_addresses, vips, backends and one Maglev ring
  * per VIP (an inner ARRAY of table_size slots built by maglev_build) in maglev_rings.
