@@ -283,6 +283,9 @@ static void config_parse_lines(struct config_parser *parser, const char *text, s
 		size_t line_length = end - start;
 
 		parser->line++;
+		/* A CRLF line end is a line end, not a character of the line. */
+		if (line_length > 0 && text[end - 1] == '\r')
+			line_length--;
 		if (line_length > CONFIG_LINE_MAX) {
 			config_error(parser, parser->line,
 				     "line is %zu characters long (expected at most %d)",

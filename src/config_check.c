@@ -186,7 +186,7 @@ bool config_check_parse(struct config_parser *parser, char *value, struct check_
 		char *equals = strchr(token, '=');
 		int option;
 
-		if (!equals) {
+		if (!equals || equals == token) {
 			config_error(
 			    parser, parser->line,
 			    "bad check option \"%s\" (expected NAME=VALUE, e.g. port=8080)", token);

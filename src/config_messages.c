@@ -85,7 +85,10 @@ void config_messages_print(struct config_messages *messages, const char *name, F
 {
 	if (!out)
 		return;
-	qsort(messages->items, messages->count, sizeof(*messages->items), config_message_compare);
+	/* qsort wants a valid pointer even for no elements, and there may be no messages. */
+	if (messages->count > 0)
+		qsort(messages->items, messages->count, sizeof(*messages->items),
+		      config_message_compare);
 	for (size_t i = 0; i < messages->count; i++) {
 		const struct config_message *message = &messages->items[i];
 
