@@ -340,7 +340,11 @@ daemon_udp_ask() {
 
 # How many requests the stream NAME has completed so far.
 daemon_stream_position() {
-	wc -l <"$TOPO_DIR/stream-$1.log" 2>/dev/null || echo 0
+	if [ -e "$TOPO_DIR/stream-$1.log" ]; then
+		wc -l <"$TOPO_DIR/stream-$1.log"
+	else
+		echo 0
+	fi
 }
 
 # daemon_stream_stop NAME: stops it; D_SUMMARY gets "sent N answered N lost N" and D_LOST the
