@@ -153,7 +153,12 @@ static int check_configuration(const char *path, enum l3dsr_role role)
 	return 0;
 }
 
-static int wait_for_interface(const char *ifname)
+/*
+ * Polls for IFNAME every 100 ms for up to INTERFACE_WAIT_SECONDS. The stop signals (blocked for
+ * sd-event) are taken with sigtimedwait meanwhile, so "systemctl stop" is not kept waiting.
+ * Returns the ifindex, -ENODEV on timeout, -EINTR when asked to stop.
+ */
+static int wait_for_interface(const char *ifname, const sigset_t *signals)
 {
 	struct timespec pause = {0, 100 * 1000 * 1000};
 	int ifindex = if_nametoindex(ifname);
@@ -162,7 +167,13 @@ static int wait_for_interface(const char *ifname)
 		return ifindex;
 	log_info("waiting up to %d s for interface %s to appear", INTERFACE_WAIT_SECONDS, ifname);
 	for (int tries = INTERFACE_WAIT_SECONDS * 10; tries > 0; tries--) {
-		nanosleep(&pause, NULL);
+		int signal_number = sigtimedwait(signals, NULL, &pause);
+
+		if (signal_number == SIGTERM || signal_number == SIGINT) {
+			log_info("%s before interface %s appeared: stopping",
+				 signal_number == SIGTERM ? "SIGTERM" : "SIGINT", ifname);
+			return -EINTR;
+		}
 		ifindex = if_nametoindex(ifname);
 		if (ifindex > 0) {
 			log_info("interface %s appeared", ifname);
@@ -323,11 +334,12 @@ int main(int argc, char **argv)
 		config_free(&service->config);
 		return 1;
 	}
-	service->ifindex = wait_for_interface(options.ifname);
+	service->ifindex = wait_for_interface(options.ifname, &signals);
 	if (service->ifindex < 0 || service_start(service)) {
 		config_free(&service->config);
 		close(lock_fd);
-		return 1;
+		/* Stopped while waiting: nothing was started, nothing failed. */
+		return service->ifindex == -EINTR ? 0 : 1;
 	}
 	report_status(service, true);
 	result = run_loop(&loop, lock_fd);
