@@ -316,11 +316,26 @@ int main(int argc, char **argv)
 	service->config_path = options.config_path;
 	snprintf(service->object_path, sizeof(service->object_path), "%s/%s.bpf.o", options.bpf_dir,
 		 role_name);
-	if (options.pin_dir)
+	if (options.pin_dir && options.pin_dir[0] != '/') {
+		/* Absolute, so that the pins can be found again whatever the working directory. */
+		char *cwd = getcwd(NULL, 0);
+		int length =
+		    cwd ? snprintf(service->pin_dir, sizeof(service->pin_dir), "%s/", cwd) : -1;
+
+		free(cwd);
+		if (length < 0 ||
+		    (size_t)length + strlen(options.pin_dir) >= sizeof(service->pin_dir)) {
+			fprintf(stderr, "l3dsrd: --pin-dir %s: cannot make it absolute\n",
+				options.pin_dir);
+			return 1;
+		}
+		strcat(service->pin_dir, options.pin_dir);
+	} else if (options.pin_dir) {
 		snprintf(service->pin_dir, sizeof(service->pin_dir), "%s", options.pin_dir);
-	else
+	} else {
 		snprintf(service->pin_dir, sizeof(service->pin_dir), "%s/%s", PINS_DEFAULT_ROOT,
 			 options.ifname);
+	}
 	log_info("l3dsrd %s: %s on %s, configuration %s, program %s, pins %s", L3DSR_VERSION,
 		 role_name, options.ifname, options.config_path, service->object_path,
 		 service->pin_dir);

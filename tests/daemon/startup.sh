@@ -137,6 +137,18 @@ else
 		"$(cat "$(daemon_log off-bpffs)")"
 fi
 
+# A relative --pin-dir is taken from the working directory and made absolute.
+cd "$D_BPFFS" || e2e_bail "cd $D_BPFFS"
+daemon_start_ready relative "$ns" backend ve0 "$TOPO_DIR/backend.conf" --pin-dir rel/ve0 ||
+	e2e_fail "a relative --pin-dir" "$D_ERROR"
+cd - >/dev/null || e2e_bail "cd back"
+if [ -e "$D_BPFFS/rel/ve0/link" ] && grep -q ", pins $D_BPFFS/rel/ve0\$" "$(daemon_log relative)"; then
+	e2e_ok "a relative --pin-dir rel/ve0 becomes $D_BPFFS/rel/ve0"
+else
+	e2e_fail "a relative --pin-dir becomes absolute" "$(cat "$(daemon_log relative)")"
+fi
+daemon_stop relative
+
 # --- an interface that appears later -----------------------------------------------------------
 daemon_start late "$ns" backend ve2 "$TOPO_DIR/backend.conf"
 sleep 1.5
