@@ -149,6 +149,25 @@ else
 fi
 daemon_stop relative
 
+# Without NOTIFY_SOCKET (a plain foreground run) it works the same, and says nothing about it.
+env -u NOTIFY_SOCKET ip netns exec "$ns" "$L3DSRD" --role backend --interface ve0 \
+	--config "$TOPO_DIR/backend.conf" --bpf-dir "$D_BPF_DIR" --pin-dir "$D_BPFFS/plain-run" \
+	</dev/null >"$TOPO_DIR/plain-run.log" 2>&1 &
+D_PID[plain-run]=$!
+tries=100
+while ((tries--)) && ! grep -qs '^<6>attached to ve0' "$TOPO_DIR/plain-run.log"; do sleep 0.1; done
+kill -TERM "${D_PID[plain-run]}"
+wait "${D_PID[plain-run]}"
+status=$?
+unset "D_PID[plain-run]"
+if [ "$status" = 0 ] && grep -q '^<6>attached to ve0' "$TOPO_DIR/plain-run.log" &&
+	! grep -qE '^<[34]>' "$TOPO_DIR/plain-run.log"; then
+	e2e_ok "without NOTIFY_SOCKET: attaches, stops on SIGTERM with exit 0, no warning or error"
+else
+	e2e_fail "without NOTIFY_SOCKET it runs the same" "exit status $status" \
+		"$(cat "$TOPO_DIR/plain-run.log")"
+fi
+
 # --- an interface that appears later -----------------------------------------------------------
 daemon_start late "$ns" backend ve2 "$TOPO_DIR/backend.conf"
 sleep 1.5
