@@ -162,6 +162,11 @@ topology_host_if() {
 	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 || true
 }
 
+# topology_addresses NAMESPACE INTERFACE IPV4/LEN IPV6/LEN: both families, IPv6 without DAD.
+topology_addresses() {
+	ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" addr add "$4" dev "$2" nodad
+}
+
 # The pass-through XDP object: the one make built, else compiled now.
 topology_xdp_pass_object() {
 	local object=$TOPO_DIR/xdp_pass.bpf.o
@@ -296,8 +301,8 @@ topology_build() {
 
 	# client
 	topology_host_if "$TOPO_NS_CLIENT" eth0
-	ip -n "$TOPO_NS_CLIENT" addr add "$TOPO_CLIENT_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_CLIENT" addr add "$TOPO_CLIENT_ADDR6/64" dev eth0 nodad || return 1
+	topology_addresses "$TOPO_NS_CLIENT" eth0 "$TOPO_CLIENT_ADDR4/24" \
+		"$TOPO_CLIENT_ADDR6/64" || return 1
 	ip -n "$TOPO_NS_CLIENT" route add default via "$TOPO_ROUTER_ADDR4" || return 1
 	ip -n "$TOPO_NS_CLIENT" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 	ip -n "$TOPO_NS_CLIENT" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
@@ -306,8 +311,7 @@ topology_build() {
 	# load balancer
 	topology_host_if "$TOPO_NS_LB" eth0
 	topology_forwarding "$TOPO_NS_LB"
-	ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_ADDR6/64" dev eth0 nodad || return 1
+	topology_addresses "$TOPO_NS_LB" eth0 "$TOPO_LB_ADDR4/24" "$TOPO_LB_ADDR6/64" || return 1
 	ip -n "$TOPO_NS_LB" route add default via "$TOPO_ROUTER_ADDR4" || return 1
 	ip -n "$TOPO_NS_LB" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 
@@ -315,10 +319,10 @@ topology_build() {
 	topology_host_if "$TOPO_NS_ROUTER" eth0
 	topology_host_if "$TOPO_NS_ROUTER" eth1
 	topology_forwarding "$TOPO_NS_ROUTER"
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_ADDR6/64" dev eth0 nodad || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_BACKEND_ADDR4/24" dev eth1 || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_BACKEND_ADDR6/64" dev eth1 nodad || return 1
+	topology_addresses "$TOPO_NS_ROUTER" eth0 "$TOPO_ROUTER_ADDR4/24" \
+		"$TOPO_ROUTER_ADDR6/64" || return 1
+	topology_addresses "$TOPO_NS_ROUTER" eth1 "$TOPO_ROUTER_BACKEND_ADDR4/24" \
+		"$TOPO_ROUTER_BACKEND_ADDR6/64" || return 1
 	# The VIPs are routed to the LB everywhere (as if it announced them), so ICMP errors a
 	# router generates toward a VIP (PMTU) reach the LB too.
 	ip -n "$TOPO_NS_ROUTER" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
@@ -329,11 +333,10 @@ topology_build() {
 		topology_host_if "$TOPO_NS_LB" eth1
 		# Redirected frames out of the LB's eth1 land on the router's eth2.
 		topology_napi "$TOPO_NS_ROUTER" eth2 || return 1
-		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR4/30" dev eth1 || return 1
-		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR6/64" dev eth1 nodad || return 1
-		ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_TRANSIT_ADDR4/30" dev eth2 || return 1
-		ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_TRANSIT_ADDR6/64" dev eth2 nodad ||
-			return 1
+		topology_addresses "$TOPO_NS_LB" eth1 "$TOPO_LB_TRANSIT_ADDR4/30" \
+			"$TOPO_LB_TRANSIT_ADDR6/64" || return 1
+		topology_addresses "$TOPO_NS_ROUTER" eth2 "$TOPO_ROUTER_TRANSIT_ADDR4/30" \
+			"$TOPO_ROUTER_TRANSIT_ADDR6/64" || return 1
 		ip -n "$TOPO_NS_LB" route add 198.51.100.0/24 via "$TOPO_ROUTER_TRANSIT_ADDR4" ||
 			return 1
 		ip -n "$TOPO_NS_LB" -6 route add 2001:db8:2::/64 via "$TOPO_ROUTER_TRANSIT_ADDR6" ||
@@ -353,10 +356,9 @@ topology_build() {
 		topology_host_if "$ns" eth0
 		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore;
 			echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
-		ip -n "$ns" addr add "${TOPO_BACKEND_ADDR4[$i]}/24" dev eth0 || return 1
-		ip -n "$ns" addr add "${TOPO_BACKEND_ADDR6[$i]}/64" dev eth0 nodad || return 1
-		ip -n "$ns" addr add "$TOPO_VIP4/32" dev lo || return 1
-		ip -n "$ns" addr add "$TOPO_VIP6/128" dev lo nodad || return 1
+		topology_addresses "$ns" eth0 "${TOPO_BACKEND_ADDR4[$i]}/24" \
+			"${TOPO_BACKEND_ADDR6[$i]}/64" || return 1
+		topology_addresses "$ns" lo "$TOPO_VIP4/32" "$TOPO_VIP6/128" || return 1
 		if ((TOPO_REPLY_ROUTER)); then
 			ip -n "$ns" route add default via "$TOPO_REPLY_ROUTER_BACKEND_ADDR4" || return 1
 			ip -n "$ns" -6 route add default via "$TOPO_REPLY_ROUTER_BACKEND_ADDR6" ||
@@ -378,10 +380,10 @@ topology_reply_router() {
 	topology_host_if "$ns" eth0
 	topology_host_if "$ns" eth1
 	topology_forwarding "$ns"
-	ip -n "$ns" addr add "$TOPO_REPLY_ROUTER_ADDR4/24" dev eth0 || return 1
-	ip -n "$ns" addr add "$TOPO_REPLY_ROUTER_ADDR6/64" dev eth0 nodad || return 1
-	ip -n "$ns" addr add "$TOPO_REPLY_ROUTER_BACKEND_ADDR4/24" dev eth1 || return 1
-	ip -n "$ns" addr add "$TOPO_REPLY_ROUTER_BACKEND_ADDR6/64" dev eth1 nodad || return 1
+	topology_addresses "$ns" eth0 "$TOPO_REPLY_ROUTER_ADDR4/24" \
+		"$TOPO_REPLY_ROUTER_ADDR6/64" || return 1
+	topology_addresses "$ns" eth1 "$TOPO_REPLY_ROUTER_BACKEND_ADDR4/24" \
+		"$TOPO_REPLY_ROUTER_BACKEND_ADDR6/64" || return 1
 	ip -n "$ns" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
 	ip -n "$ns" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
 }
