@@ -1,6 +1,35 @@
 # src/build.mk: the daemon, the CLI and the library code they share.
 
+# The configuration parser (config.h): linked into l3dsrd and into the config tests and fuzzer.
+CONFIG_SOURCES := $(addprefix src/,config.c config_keys.c config_check.c config_values.c \
+	config_messages.c config_validate.c)
+CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
+
 # Library objects: everything l3dsrd (and the unit tests) link besides their own main.
 L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
 
 build-all: $(L3DSR_LIB_OBJECTS)
+
+# What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
+L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,instance.o maps.o lb_rings.o pins.o address.o \
+	log.o)
+
+# The daemon and the CLI.
+PROGRAMS += src/l3dsrd src/l3dsrctl
+DEPS_BUILD += libsystemd-dev
+
+L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
+	backend_maps.o forwarding.o interface_lock.o notify.o) $(CONFIG_OBJECTS) \
+	$(L3DSR_LIB_OBJECTS)
+L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o) \
+	$(L3DSR_LIB_OBJECTS)
+
+# Where the daemon looks by default: the install layout of DESIGN.md section 4.
+$(BUILD)/src/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
+	-DL3DSR_CONFIG_DIR='"$(SYSCONFDIR)/l3dsr"' $(SYSTEMD_CFLAGS)
+
+src/l3dsrd: $(L3DSRD_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS)
+
+src/l3dsrctl: $(L3DSRCTL_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
