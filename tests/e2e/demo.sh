@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh: `make demo`: l3dsr balancing real HTTP requests in the seed topology, replies bypassing it.
+# demo.sh: `make demo`: l3dsr balancing real HTTP requests in namespaces, replies bypassing it.
 #
 # Brings up docs/topology.md's network in fresh namespaces, starts l3dsrd (lb on the LB,
 # backend on each backend) with etc/demo/*.conf and pins under a private bpffs, sends requests

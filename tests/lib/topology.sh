@@ -1,4 +1,4 @@
-# topology.sh: builds the seed topology of l3dsr (client, LB, router, backends) in network namespaces.
+# topology.sh: builds l3dsr's seed topology (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
 #   topology_up [--backends N] [--two-armed] [--reply-router]
@@ -211,7 +211,8 @@ topology_up() {
 			shift
 			;;
 		*)
-			topology_log "topology_up: unknown option $1 (expected --backends N, --two-armed, --reply-router)"
+			topology_log "topology_up: unknown option $1" \
+				"(expected --backends N, --two-armed, --reply-router)"
 			return 1
 			;;
 		esac
