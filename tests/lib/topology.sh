@@ -81,7 +81,7 @@ TOPO_PIDS=()
 
 topology_log() { echo "topology: $*" >&2; }
 
-# Runs a command in HOST's namespace.
+# Prints the namespace of HOST (client, lb, router, switch, replyrouter, backendN).
 topology_ns() {
 	local host=$1 i
 	case $host in
