@@ -1,8 +1,9 @@
 # src/build.mk: the daemon, the CLI and the library code they share.
 
 # The configuration parser (config.h): linked into l3dsrd and into the config tests and fuzzer.
+# It asks maglev.c whether a table-size is prime (the link's $^ drops the second maglev.o).
 CONFIG_SOURCES := $(addprefix src/,config.c config_keys.c config_check.c config_values.c \
-	config_messages.c config_validate.c)
+	config_messages.c config_validate.c maglev.c)
 CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
 # Library objects: everything l3dsrd (and the unit tests) link besides their own main.

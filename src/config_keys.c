@@ -5,6 +5,7 @@
 
 #include "config_parser.h"
 #include "l3dsr_common.h"
+#include "maglev.h"
 
 /* Upper bound of flow-table-size: the LRU map's memory (about 100 bytes an entry) stays
  * within what a load balancer can spare, and the kernel accepts the size. */
@@ -135,7 +136,7 @@ static bool config_apply_dscp(struct config_parser *parser, const struct config_
 /* The first prime from N on, for N <= L3DSR_MAX_TABLE_SIZE (itself a prime): a suggestion. */
 static uint32_t config_next_prime(uint32_t n)
 {
-	while (!config_is_prime(n))
+	while (!maglev_is_prime(n))
 		n++;
 	return n;
 }
@@ -148,7 +149,7 @@ static bool config_apply_table_size(struct config_parser *parser, const struct c
 	if (!config_value_number(parser, key->name, value, 2, L3DSR_MAX_TABLE_SIZE, key->expected,
 				 &size))
 		return false;
-	if (!config_is_prime(size)) {
+	if (!maglev_is_prime(size)) {
 		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
 			     key->name, size, config_next_prime(size));
 		return false;

@@ -121,7 +121,6 @@ bool config_value_is_name(const char *text);
 /* Writes ADDRESS as text (IPv4 dotted, IPv6 RFC 5952) into TEXT of SIZE >= INET6_ADDRSTRLEN. */
 void config_address_text(const struct config_address *address, char *text, size_t size);
 bool config_address_equal(const struct config_address *a, const struct config_address *b);
-bool config_is_prime(uint32_t n);
 /* The candidate within a small edit distance of WORD, or NULL. */
 const char *config_suggest(const char *word, const char *const *candidates, size_t count);
 /* Splits off the next whitespace-separated token of *CURSOR (NUL-terminating it), or NULL. */

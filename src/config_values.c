@@ -241,15 +241,3 @@ const char *config_suggest(const char *word, const char *const *candidates, size
 		return NULL;
 	return best;
 }
-
-bool config_is_prime(uint32_t n)
-{
-	if (n < 2)
-		return false;
-	if (n % 2 == 0)
-		return n == 2;
-	for (uint32_t divisor = 3; (uint64_t)divisor * divisor <= n; divisor += 2)
-		if (n % divisor == 0)
-			return false;
-	return true;
-}
