@@ -213,7 +213,9 @@ xdp_attached() {
 
 xdp_detached() {
 	in_container ip -d link show dev veth0
-	[ -z "$(xdp_prog_id)" ] && in_container sh -c '! ls -R /sys/fs/bpf/l3dsr 2>/dev/null'
+	[ -z "$(xdp_prog_id)" ] || return 1
+	# The unit creates the pin root /sys/fs/bpf/l3dsr before its sandbox; nothing may be left in it.
+	in_container sh -c 'left=$(find /sys/fs/bpf/l3dsr -mindepth 1 2>/dev/null); echo "$left"; [ -z "$left" ]'
 }
 
 unit_active() {
