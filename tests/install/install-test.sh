@@ -152,6 +152,8 @@ make_network() {
 	link_ns "${netns[container]}" veth0 192.0.2.18/28 "$r" "${prefix}rl" 192.0.2.17/28 || return 1
 	link_ns "${netns[backend1]}" eth0 198.51.100.18/28 "$r" "${prefix}r1" 198.51.100.17/28 || return 1
 	link_ns "${netns[backend2]}" eth0 198.51.100.34/28 "$r" "${prefix}r2" 198.51.100.33/28 || return 1
+	# The container's second link, where the backend unit runs (the VIP traffic does not use it).
+	link_ns "${netns[container]}" veth1 198.51.100.50/28 "$r" "${prefix}rb" 198.51.100.49/28 || return 1
 	# A veth only takes in what its peer sent with XDP_TX when it has NAPI: an XDP program gives
 	# it that (on this kernel, turning GRO on did not).
 	ip -n "$r" link set "${prefix}rl" xdp obj "$root/tests/install/xdp_pass.bpf.o" sec xdp ||
@@ -352,6 +354,7 @@ address = $vip
 dscp = 10
 EOF
 require "write /etc/l3dsr/lb.conf" cp "$tmp/lb.conf" "$tmp/root/etc/l3dsr/lb.conf"
+cp "$tmp/backend.conf" "$tmp/root/srv/backend.conf"
 require "bpffs for the backends' pins" bash -c "mkdir -p '$tmp/bpffs' && mount -t bpf bpf '$tmp/bpffs'"
 require "backend1 serves the VIP behind l3dsrd --role backend" start_backend backend1
 require "backend2 serves the VIP behind l3dsrd --role backend" start_backend backend2
@@ -382,6 +385,17 @@ check "rollback: apt install --allow-downgrades of the previous version succeeds
 check "rollback: the running instance reloaded in place onto the previous program" \
 	reloaded_in_place "$old_pid" "$old_prog"
 check "rollback: traffic is still balanced" balanced 41300
+
+backend_unit_runs() {
+	in_container cp /srv/backend.conf /etc/l3dsr/backend.conf &&
+		in_container systemctl start l3dsr-backend@veth1.service || return 1
+	in_container systemctl status --no-pager --lines=5 l3dsr-backend@veth1.service
+	in_container ip -d link show dev veth1 | grep -q 'prog/xdp' || return 1
+	in_container systemctl stop l3dsr-backend@veth1.service || return 1
+	in_container ip -d link show dev veth1 | grep -q 'prog/xdp' && { echo "still attached"; return 1; }
+	return 0
+}
+check "l3dsr-backend@veth1 starts under its sandbox, attaches, and detaches on stop" backend_unit_runs
 
 check "systemctl stop l3dsr-lb@veth0 detaches the XDP program and unpins" stopped_and_detached
 
