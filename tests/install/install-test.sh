@@ -386,6 +386,25 @@ check "rollback: the running instance reloaded in place onto the previous progra
 	reloaded_in_place "$old_pid" "$old_prog"
 check "rollback: traffic is still balanced" balanced 41300
 
+# crash_restarts_and_adopts: SIGKILL leaves the pinned link forwarding (fail-static);
+# Restart=on-failure starts a new l3dsrd, which adopts the pins.
+crash_restarts_and_adopts() {
+	local old_pid=$1 pid
+	in_container systemctl kill --signal=SIGKILL l3dsr-lb@veth0.service || return 1
+	for _ in $(seq 60); do
+		pid=$(main_pid)
+		[ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$old_pid" ] &&
+			[ "$(in_container systemctl is-active l3dsr-lb@veth0.service)" = active ] && break
+		sleep 0.5
+	done
+	echo "MainPID $old_pid -> $pid"
+	in_container journalctl --no-pager -u l3dsr-lb@veth0.service -o short | tail -n 6
+	[ "$pid" != "$old_pid" ] && unit_active && xdp_attached
+}
+check "SIGKILL: systemd restarts l3dsrd (Restart=on-failure), which adopts the pinned datapath" \
+	crash_restarts_and_adopts "$(main_pid)"
+check "after the restart traffic is still balanced" balanced 41400
+
 backend_unit_runs() {
 	in_container cp /srv/backend.conf /etc/l3dsr/backend.conf &&
 		in_container systemctl start l3dsr-backend@veth1.service || return 1
