@@ -109,7 +109,11 @@ install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MA
 		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 $(INSTALL_BPF_OBJECTS) $(DESTDIR)$(BPFDIR)/
-	$(INSTALL) -m 0644 $(INSTALL_UNITS) $(DESTDIR)$(UNITDIR)/
+	# The units name the daemon by its installed path: follow PREFIX/SBINDIR.
+	for unit in $(INSTALL_UNITS); do \
+		sed 's,/usr/sbin/l3dsrd,$(SBINDIR)/l3dsrd,g' $$unit >$(DESTDIR)$(UNITDIR)/$${unit##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
+	done
 	$(INSTALL) -m 0644 $(INSTALL_CONFIGS) $(DESTDIR)$(SYSCONFDIR)/l3dsr/
 	$(INSTALL) -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
