@@ -56,8 +56,7 @@ daemon_teardown() {
 
 daemon_check_built() {
 	local file
-	for file in "$L3DSRD" "$L3DSRCTL" "$D_BPF_DIR/lb.bpf.o" "$D_BPF_DIR/backend.bpf.o" \
-		"$D_LIB/xdp_pass.bpf.o"; do
+	for file in "$L3DSRD" "$L3DSRCTL" "$D_BPF_DIR/lb.bpf.o" "$D_BPF_DIR/backend.bpf.o"; do
 		[ -e "$file" ] || e2e_bail "setup: $file exists (run make first)"
 	done
 }
@@ -68,9 +67,6 @@ daemon_setup() {
 	trap 'e2e_fail "interrupted"; exit 130' INT TERM
 	daemon_check_built
 	topology_up "$@" || e2e_bail "setup: topology_up $*"
-	# See xdp_pass.bpf.c: without it the LB's XDP_TX frames do not reliably reach the switch.
-	ip -n "$TOPO_NS_SWITCH" link set "$TOPO_LB_PEER" xdpdrv obj "$D_LIB/xdp_pass.bpf.o" \
-		sec xdp || e2e_bail "setup: XDP_PASS on the LB's switch port $TOPO_LB_PEER"
 	topology_http_servers || e2e_bail "setup: HTTP servers on the backends"
 	D_BPFFS=$(topology_bpffs) || e2e_bail "setup: a private bpffs"
 	local i
@@ -340,7 +336,11 @@ daemon_udp_ask() {
 
 # How many requests the stream NAME has completed so far.
 daemon_stream_position() {
-	wc -l <"$TOPO_DIR/stream-$1.log" 2>/dev/null || echo 0
+	if [ -e "$TOPO_DIR/stream-$1.log" ]; then
+		wc -l <"$TOPO_DIR/stream-$1.log"
+	else
+		echo 0
+	fi
 }
 
 # daemon_stream_stop NAME: stops it; D_SUMMARY gets "sent N answered N lost N" and D_LOST the
