@@ -86,3 +86,83 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 .PHONY: all build-all deps check test-run format clean
+
+# ---- Installing and packaging (systemd/, debian/, rpm/, tests/install, tests/packaging) ----
+# `make install` lays out exactly DESIGN.md section 4 under DESTDIR; `make deb` and `make rpm`
+# build the packages from a clean copy of the tracked (and new, not ignored) files, so what
+# they test is what a clean clone would build; `make check-install` boots a real systemd in a
+# container and installs the .deb there (tests/install/).
+ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
+-include docs/man/build.mk
+endif
+
+INSTALL ?= install
+INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
+INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o
+INSTALL_UNITS := systemd/l3dsr-lb@.service systemd/l3dsr-backend@.service
+INSTALL_CONFIGS := etc/lb.conf etc/backend.conf
+INSTALL_MAN8 := $(BUILD)/man/l3dsrd.8 $(BUILD)/man/l3dsrctl.8
+INSTALL_MAN5 := $(BUILD)/man/l3dsr.conf.5
+
+install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MAN5)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(INSTALL_BPF_OBJECTS) $(DESTDIR)$(BPFDIR)/
+	# The units name the daemon by its installed path: follow PREFIX/SBINDIR.
+	for unit in $(INSTALL_UNITS); do \
+		sed 's,/usr/sbin/l3dsrd,$(SBINDIR)/l3dsrd,g' $$unit >$(DESTDIR)$(UNITDIR)/$${unit##*/} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
+	done
+	$(INSTALL) -m 0644 $(INSTALL_CONFIGS) $(DESTDIR)$(SYSCONFDIR)/l3dsr/
+	$(INSTALL) -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
+
+# The files a package is built from: tracked and new files of the work tree (deleted ones
+# left out), read lazily so that builds outside a git checkout never run git.
+PACKAGE_FILES = $(shell git ls-files --cached --others --exclude-standard 2>/dev/null | \
+	while read -r f; do [ -f "$$f" ] && printf '%s\n' "$$f"; done)
+PACKAGE_NAME := l3dsr-$(VERSION)
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_DIR := $(BUILD)/deb
+DEB_FILE = $(DEB_DIR)/l3dsr_$(VERSION)_$(DEB_ARCH).deb
+RPM_DIR := $(BUILD)/rpm
+RPM_ARCH = $(shell rpm --eval '%{_arch}' 2>/dev/null)
+RPM_FILE = $(RPM_DIR)/RPMS/$(RPM_ARCH)/l3dsr-$(VERSION)-1.$(RPM_ARCH).rpm
+# Debian's rpm lacks Fedora's systemd-rpm-macros: supply equivalents only when missing.
+RPM_MACROS = $(if $(shell rpm --eval '%{?systemd_post:yes}' 2>/dev/null),,\
+	--load $(CURDIR)/rpm/macros.systemd)
+
+$(BUILD)/$(PACKAGE_NAME).tar.gz: $(PACKAGE_FILES)
+	@test -n "$(PACKAGE_FILES)" || { echo "packages are built from a git checkout" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	git ls-files --cached --others --exclude-standard | \
+		while read -r f; do [ -f "$$f" ] && printf '%s\n' "$$f"; done | \
+		tar --transform 's,^,$(PACKAGE_NAME)/,' -czf $@.tmp -T -
+	mv $@.tmp $@
+
+deb: $(DEB_FILE)
+
+# dpkg-buildpackage writes next to the source directory: build in $(DEB_DIR)/$(PACKAGE_NAME)
+# so the .deb, .buildinfo and .changes land in $(DEB_DIR).
+$(DEB_FILE): $(BUILD)/$(PACKAGE_NAME).tar.gz
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)
+	tar -C $(DEB_DIR) -xzf $<
+	cd $(DEB_DIR)/$(PACKAGE_NAME) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_DIR)/$(PACKAGE_NAME)
+	@ls $@ >/dev/null
+
+rpm: $(RPM_FILE)
+
+$(RPM_FILE): $(BUILD)/$(PACKAGE_NAME).tar.gz rpm/l3dsr.spec
+	rm -rf $(RPM_DIR)
+	mkdir -p $(RPM_DIR)/SOURCES
+	cp $< $(RPM_DIR)/SOURCES/
+	rpmbuild -bb --nodeps --define '_topdir $(CURDIR)/$(RPM_DIR)' $(RPM_MACROS) rpm/l3dsr.spec
+	@ls $@ >/dev/null
+
+check-install: deps
+	$(PYTHON) tests/run_suites.py tests/suites/install
+
+.PHONY: install deb rpm check-install
