@@ -53,7 +53,7 @@ build-all: $(BPF_OBJECTS) $(PROGRAMS) $(MAN_PAGES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIBBPF_CFLAGS) -c -o $@ $<
 
 bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
