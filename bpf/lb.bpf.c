@@ -1,11 +1,376 @@
-/* lb.bpf.c: placeholder until the datapath lands. */
+/* lb.bpf.c: the load balancer: sends each VIP flow to one backend's real address (L3DSR). */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "l3dsr_common.h"
+#include "checksum.h"
+#include "counters.h"
+#include "hash.h"
+#include "lb_maps.h"
+#include "parse.h"
+#include "rewrite.h"
+
+/* The uapi has no sys/socket.h for BPF; bpf_fib_lookup wants the AF_ values. */
+#define LB_AF_INET	2
+#define LB_AF_INET6	10
+#define LB_NSEC_PER_SEC 1000000000ULL
+
+/* A step's result: a counter (the packet is passed with it) or "go on". */
+#define LB_CONTINUE LB_COUNTER_MAX
+
+/*
+ * The client's flow: addresses and protocol from the IP header, ports from the transport header,
+ * or for a later fragment from what its first fragment recorded, or for an ICMP error from the
+ * packet it quotes (reversed, and only when that quote came from this very VIP address).
+ */
+static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, struct flow_key *flow,
+					  enum transport_kind *kind)
+{
+	__builtin_memset(flow, 0, sizeof(*flow));
+	if (packet_load_source(pkt, data_end) != PARSE_OK)
+		return LB_COUNTER_MALFORMED;
+	flow->source = pkt->source;
+	flow->destination = pkt->destination;
+	flow->protocol = pkt->protocol;
+
+	*kind = TRANSPORT_PORTS;
+	if (pkt->fragment == PACKET_LATER_FRAGMENT) {
+		struct fragment_key key;
+		struct fragment_ports *ports;
+
+		__builtin_memset(&key, 0, sizeof(key));
+		key.source = pkt->source;
+		key.destination = pkt->destination;
+		key.id = pkt->fragment_id;
+		key.protocol = pkt->protocol;
+		ports = bpf_map_lookup_elem(&fragments, &key);
+		if (!ports)
+			return LB_COUNTER_FRAGMENTS_UNTRACKED;
+		flow->source_port = ports->source_port;
+		flow->destination_port = ports->destination_port;
+		return LB_CONTINUE;
+	}
+
+	switch (parse_transport(pkt, data_end, flow, kind)) {
+	case PARSE_OK:
+		break;
+	case PARSE_MALFORMED:
+		return LB_COUNTER_MALFORMED;
+	default:
+		return *kind == TRANSPORT_ICMP_ERROR ? LB_COUNTER_UNKNOWN_PORT : LB_COUNTER_PASS;
+	}
+	if (*kind == TRANSPORT_ICMP_ERROR) {
+		/* Its fragments could not follow it: the flow is in the quote, not in a header. */
+		if (pkt->fragment != PACKET_WHOLE)
+			return LB_COUNTER_FRAGMENTS_UNTRACKED;
+		if (!address_equal(&flow->destination, &pkt->destination))
+			return LB_COUNTER_UNKNOWN_PORT;
+	}
+	return LB_CONTINUE;
+}
+
+/* The most specific VIP first, trying only the kinds of key the address has. */
+static __always_inline struct vip_info *lb_find_vip(const struct vip_address_info *address_info,
+						    const struct flow_key *flow)
+{
+	__u32 flags = address_info->flags;
+	struct vip_info *vip;
+	struct vip_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.address = flow->destination;
+	if (protocol_has_ports(flow->protocol)) {
+		key.protocol = flow->protocol;
+		if (flags & VIP_ADDRESS_F_PORT) {
+			key.port = flow->destination_port;
+			vip = bpf_map_lookup_elem(&vips, &key);
+			if (vip)
+				return vip;
+		}
+		if (flags & VIP_ADDRESS_F_ANY_PORT) {
+			key.port = 0;
+			vip = bpf_map_lookup_elem(&vips, &key);
+			if (vip)
+				return vip;
+		}
+	}
+	if (flags & VIP_ADDRESS_F_ANY_PROTOCOL) {
+		key.port = 0;
+		key.protocol = 0;
+		return bpf_map_lookup_elem(&vips, &key);
+	}
+	return NULL;
+}
+
+/* The first fragment leaves its ports for the later ones, which carry none. */
+static __always_inline void lb_record_fragment(const struct packet *pkt,
+					       const struct flow_key *flow)
+{
+	struct fragment_ports ports = {
+	    .source_port = flow->source_port,
+	    .destination_port = flow->destination_port,
+	};
+	struct fragment_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.source = pkt->source;
+	key.destination = pkt->destination;
+	key.id = pkt->fragment_id;
+	key.protocol = pkt->protocol;
+	bpf_map_update_elem(&fragments, &key, &ports, BPF_ANY);
+}
+
+/*
+ * Remembers a new flow's backend, at most flow_inserts_per_second times per second on this CPU:
+ * beyond that (a SYN flood) new flows are still balanced by Maglev, but cannot evict the flows
+ * already in the table.
+ */
+static __always_inline void lb_insert_flow(const struct flow_key *flow, __u32 backend_id,
+					   __u32 inserts_per_second, __u64 frame_length)
+{
+	if (inserts_per_second) {
+		struct flow_budget *budget;
+		__u32 zero = 0;
+		__u64 now;
+
+		budget = bpf_map_lookup_elem(&flow_budget, &zero);
+		if (!budget)
+			return;
+		now = bpf_ktime_get_ns();
+		if (now - budget->window_start_ns >= LB_NSEC_PER_SEC) {
+			budget->window_start_ns = now;
+			budget->inserts = 0;
+		}
+		if (budget->inserts >= inserts_per_second) {
+			counter_add(&counters, LB_COUNTER_FLOW_INSERT_SKIPPED, frame_length);
+			return;
+		}
+		budget->inserts++;
+	}
+	bpf_map_update_elem(&flows, flow, &backend_id, BPF_ANY);
+}
+
+/* A remembered backend still counts while it is in use, up, and serves this VIP. */
+static __always_inline struct backend_info *
+lb_remembered_backend(const struct flow_key *flow, const struct vip_info *vip, __u32 *backend_id)
+{
+	struct backend_info *backend;
+	__u32 *remembered;
+
+	remembered = bpf_map_lookup_elem(&flows, flow);
+	if (!remembered)
+		return NULL;
+	*backend_id = *remembered;
+	backend = bpf_map_lookup_elem(&backends, backend_id);
+	if (!backend)
+		return NULL;
+	if ((backend->flags & (BACKEND_F_IN_USE | BACKEND_F_UP)) !=
+		(BACKEND_F_IN_USE | BACKEND_F_UP) ||
+	    backend->vip_index != vip->vip_index)
+		return NULL;
+	return backend;
+}
+
+/*
+ * The backend of FLOW: the flow table's, while it is still valid, else the VIP's Maglev ring at
+ * hash(flow, seed) % M. NULL when the VIP has no ring or the slot is empty.
+ */
+static __always_inline struct backend_info *lb_choose_backend(const struct flow_key *flow,
+							      const struct vip_info *vip,
+							      int may_insert, __u64 frame_length,
+							      __u32 *backend_id)
+{
+	struct backend_info *backend;
+	struct lb_settings *config;
+	__u32 vip_index = vip->vip_index;
+	__u32 table_size = vip->table_size;
+	__u32 zero = 0, slot;
+	__u32 *ring_entry;
+	void *ring;
+
+	config = bpf_map_lookup_elem(&settings, &zero);
+	if (!config)
+		return NULL;
+	if (config->flags & LB_SETTINGS_F_FLOW_TABLE) {
+		backend = lb_remembered_backend(flow, vip, backend_id);
+		if (backend)
+			return backend;
+	}
+
+	ring = bpf_map_lookup_elem(&maglev_rings, &vip_index);
+	if (!ring || table_size == 0)
+		return NULL;
+	slot = l3dsr_flow_hash(flow, config->hash_seed) % table_size;
+	ring_entry = bpf_map_lookup_elem(ring, &slot);
+	if (!ring_entry || *ring_entry == LB_RING_SLOT_EMPTY)
+		return NULL;
+	*backend_id = *ring_entry;
+	backend = bpf_map_lookup_elem(&backends, backend_id);
+	if (!backend || !(backend->flags & BACKEND_F_IN_USE))
+		return NULL;
+
+	if ((config->flags & LB_SETTINGS_F_FLOW_TABLE) && may_insert)
+		lb_insert_flow(flow, *backend_id, config->flow_inserts_per_second, frame_length);
+	return backend;
+}
+
+/*
+ * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
+ * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, or the
+ * lookup fails otherwise, the rewritten packet goes to the kernel, which forwards it (and
+ * decrements the TTL) itself or drops it.
+ */
+static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
+				      const struct flow_key *flow, enum transport_kind kind,
+				      const struct l3dsr_address *rip, __u8 ds, __u32 *counter)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct bpf_fib_lookup fib;
+	int fib_result;
+
+	if ((void *)(eth + 1) > data_end) {
+		*counter = LB_COUNTER_MALFORMED;
+		return XDP_PASS;
+	}
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.l4_protocol = pkt->protocol;
+	if (kind == TRANSPORT_PORTS) {
+		fib.sport = flow->source_port;
+		fib.dport = flow->destination_port;
+	}
+	fib.tot_len = pkt->ip_length;
+	if (pkt->family == 4) {
+		fib.family = LB_AF_INET;
+		fib.tos = ds;
+		fib.ipv4_src = pkt->source.words[3];
+		fib.ipv4_dst = rip->words[3];
+	} else {
+		__be32 *first_word = pkt->l3;
+
+		if ((void *)(first_word + 1) > data_end) {
+			*counter = LB_COUNTER_MALFORMED;
+			return XDP_PASS;
+		}
+		fib.family = LB_AF_INET6;
+		/* Traffic class and flow label as they will be sent. */
+		fib.flowinfo = bpf_htonl(((__u32)ds << 20) | (bpf_ntohl(*first_word) & 0xfffff));
+		__builtin_memcpy(fib.ipv6_src, &pkt->source, sizeof(fib.ipv6_src));
+		__builtin_memcpy(fib.ipv6_dst, rip, sizeof(fib.ipv6_dst));
+	}
+	fib_result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+
+	if (packet_rewrite(pkt, data_end, rip, ds, fib_result == BPF_FIB_LKUP_RET_SUCCESS) < 0) {
+		*counter = LB_COUNTER_MALFORMED;
+		return XDP_PASS;
+	}
+	if (fib_result == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		*counter = LB_COUNTER_FIB_NO_NEIGH;
+		return XDP_PASS;
+	}
+	if (fib_result != BPF_FIB_LKUP_RET_SUCCESS) {
+		*counter = LB_COUNTER_FIB_FAIL;
+		return XDP_PASS;
+	}
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	if (fib.ifindex == ctx->ingress_ifindex) {
+		*counter = LB_COUNTER_TX;
+		return XDP_TX;
+	}
+	*counter = LB_COUNTER_REDIRECT;
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __u32 *counter)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vip_address_info *address_info;
+	enum transport_kind kind;
+	struct backend_info *backend;
+	struct l3dsr_address rip;
+	struct flow_key flow;
+	struct packet pkt;
+	struct vip_info *vip;
+	__u32 vip_index, backend_id = 0, step;
+	__u8 ds;
+	int action;
+
+	switch (parse_packet(ctx, &pkt)) {
+	case PARSE_OK:
+		break;
+	case PARSE_MALFORMED:
+		*counter = LB_COUNTER_MALFORMED;
+		return XDP_PASS;
+	default:
+		*counter = LB_COUNTER_PASS;
+		return XDP_PASS;
+	}
+	/* The one lookup every packet pays. */
+	address_info = bpf_map_lookup_elem(&vip_addresses, &pkt.destination);
+	if (!address_info) {
+		*counter = LB_COUNTER_PASS;
+		return XDP_PASS;
+	}
+
+	step = lb_load_flow(&pkt, data_end, &flow, &kind);
+	if (step != LB_CONTINUE) {
+		*counter = step;
+		return XDP_PASS;
+	}
+	vip = lb_find_vip(address_info, &flow);
+	if (!vip) {
+		*counter = LB_COUNTER_UNKNOWN_PORT;
+		return XDP_PASS;
+	}
+	vip_index = vip->vip_index;
+	ds = vip->dscp ? ds_with_dscp(pkt.ds, vip->dscp) : pkt.ds;
+	if (pkt.fragment == PACKET_FIRST_FRAGMENT && kind == TRANSPORT_PORTS)
+		lb_record_fragment(&pkt, &flow);
+	/* The kernel sends the time-exceeded; the packet must still be the client's. */
+	if (pkt.ttl <= 1) {
+		*counter = LB_COUNTER_TTL_EXPIRED;
+		return XDP_PASS;
+	}
+
+	backend = lb_choose_backend(&flow, vip, kind == TRANSPORT_PORTS, frame_length, &backend_id);
+	if (!backend) {
+		*counter = LB_COUNTER_NO_BACKEND;
+		return XDP_PASS;
+	}
+	rip = backend->address;
+	if (address_is_v4_mapped(&rip) != (pkt.family == 4)) {
+		*counter = LB_COUNTER_NO_BACKEND;
+		return XDP_PASS;
+	}
+
+	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
+	if (*counter != LB_COUNTER_MALFORMED) {
+		counter_add(&vip_traffic, vip_index, frame_length);
+		counter_add(&backend_traffic, backend_id, frame_length);
+		if (kind == TRANSPORT_ICMP_ERROR)
+			counter_add(&counters, LB_COUNTER_ICMP_ERROR, frame_length);
+	}
+	return action;
+}
 
 SEC("xdp")
-int l3dsr_lb(struct xdp_md *ctx __attribute__((unused)))
+int l3dsr_lb(struct xdp_md *ctx)
 {
-	return XDP_PASS;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 frame_length = data_end - data;
+	__u32 counter = LB_COUNTER_PASS;
+	int action;
+
+	action = lb_process(ctx, frame_length, &counter);
+	counter_add(&counters, counter, frame_length);
+	return action;
 }
 
 char LICENSE[] SEC("license") = "GPL";

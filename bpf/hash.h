@@ -1,0 +1,89 @@
+/* hash.h: the flow hash that picks a Maglev slot; plain C, so user space can compute it too. */
+#ifndef L3DSR_HASH_H
+#define L3DSR_HASH_H
+
+#include <linux/types.h>
+
+#include "l3dsr_common.h"
+
+/*
+ * A 32-bit hash of the ten words of a flow key, built from the mix and final steps of Bob
+ * Jenkins' lookup3 (public domain): every input bit affects every output bit, it needs only
+ * adds, xors and rotates (cheap in BPF, no multiply), and it takes a seed, so all LB nodes with
+ * the same hash-seed agree while different clusters spread flows differently.
+ *
+ * The words are hashed as the CPU loads them from the network-order fields, so LB nodes must
+ * share byte order (they do: x86-64 and arm64 are little-endian) to pick the same backends.
+ */
+
+#define L3DSR_HASH_ROTATE(word, bits) (((word) << (bits)) | ((word) >> (32 - (bits))))
+
+#define L3DSR_HASH_MIX(a, b, c)                                                                    \
+	do {                                                                                       \
+		a -= c;                                                                            \
+		a ^= L3DSR_HASH_ROTATE(c, 4);                                                      \
+		c += b;                                                                            \
+		b -= a;                                                                            \
+		b ^= L3DSR_HASH_ROTATE(a, 6);                                                      \
+		a += c;                                                                            \
+		c -= b;                                                                            \
+		c ^= L3DSR_HASH_ROTATE(b, 8);                                                      \
+		b += a;                                                                            \
+		a -= c;                                                                            \
+		a ^= L3DSR_HASH_ROTATE(c, 16);                                                     \
+		c += b;                                                                            \
+		b -= a;                                                                            \
+		b ^= L3DSR_HASH_ROTATE(a, 19);                                                     \
+		a += c;                                                                            \
+		c -= b;                                                                            \
+		c ^= L3DSR_HASH_ROTATE(b, 4);                                                      \
+		b += a;                                                                            \
+	} while (0)
+
+#define L3DSR_HASH_FINAL(a, b, c)                                                                  \
+	do {                                                                                       \
+		c ^= b;                                                                            \
+		c -= L3DSR_HASH_ROTATE(b, 14);                                                     \
+		a ^= c;                                                                            \
+		a -= L3DSR_HASH_ROTATE(c, 11);                                                     \
+		b ^= a;                                                                            \
+		b -= L3DSR_HASH_ROTATE(a, 25);                                                     \
+		c ^= b;                                                                            \
+		c -= L3DSR_HASH_ROTATE(b, 16);                                                     \
+		a ^= c;                                                                            \
+		a -= L3DSR_HASH_ROTATE(c, 4);                                                      \
+		b ^= a;                                                                            \
+		b -= L3DSR_HASH_ROTATE(a, 14);                                                     \
+		c ^= b;                                                                            \
+		c -= L3DSR_HASH_ROTATE(b, 24);                                                     \
+	} while (0)
+
+/* lookup3's initial value for a 40-byte key: the golden-ratio-like constant plus the length. */
+#define L3DSR_HASH_INITIAL (0xdeadbeefU + (__u32)sizeof(struct flow_key))
+
+/* The hash of a client's flow (source, destination, ports, protocol) under SEED. */
+static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct flow_key *flow,
+								   __u32 seed)
+{
+	__u32 a = L3DSR_HASH_INITIAL + seed;
+	__u32 b = a;
+	__u32 c = a;
+
+	a += flow->source.words[0];
+	b += flow->source.words[1];
+	c += flow->source.words[2];
+	L3DSR_HASH_MIX(a, b, c);
+	a += flow->source.words[3];
+	b += flow->destination.words[0];
+	c += flow->destination.words[1];
+	L3DSR_HASH_MIX(a, b, c);
+	a += flow->destination.words[2];
+	b += flow->destination.words[3];
+	c += ((__u32)flow->source_port << 16) | flow->destination_port;
+	L3DSR_HASH_MIX(a, b, c);
+	a += flow->protocol;
+	L3DSR_HASH_FINAL(a, b, c);
+	return c;
+}
+
+#endif /* L3DSR_HASH_H */

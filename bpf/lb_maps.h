@@ -1,0 +1,109 @@
+/* lb_maps.h: the maps of the load-balancer program, as laid out in l3dsr_common.h. */
+#ifndef L3DSR_LB_MAPS_H
+#define L3DSR_LB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "l3dsr_common.h"
+
+/*
+ * Every map is filled by user space (l3dsrd); the program only reads them, except flows,
+ * fragments, flow_budget and the counters. The sizes are the defaults the daemon may change
+ * with bpf_map__set_max_entries before loading.
+ */
+
+/* A ring slot no backend owns (maglev.h's MAGLEV_EMPTY). */
+#define LB_RING_SLOT_EMPTY 0xffffffffU
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, struct l3dsr_address);
+	__type(value, struct vip_address_info);
+} vip_addresses SEC(".maps");
+
+/* Two keys per VIP at most: "protocol = any" with a fixed port is one tcp and one udp key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * L3DSR_MAX_VIPS);
+	__type(key, struct vip_key);
+	__type(value, struct vip_info);
+} vips SEC(".maps");
+
+/* The template of every VIP's ring; BPF_F_INNER_MAP lets the real rings differ in size. */
+struct maglev_ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_DEFAULT_TABLE_SIZE);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct maglev_ring);
+} maglev_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct backend_info);
+} backends SEC(".maps");
+
+/* Per-CPU LRU lists: inserts and evictions on one CPU never take another CPU's lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, L3DSR_DEFAULT_FLOW_TABLE_SIZE);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct flow_key);
+	__type(value, __u32);
+} flows SEC(".maps");
+
+/* Written by the first fragment on any CPU, read by the later ones: one common LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, L3DSR_FRAGMENT_TABLE_SIZE);
+	__type(key, struct fragment_key);
+	__type(value, struct fragment_ports);
+} fragments SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_settings);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_budget);
+} flow_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, struct traffic_counter);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct traffic_counter);
+} vip_traffic SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, L3DSR_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct traffic_counter);
+} backend_traffic SEC(".maps");
+
+#endif /* L3DSR_LB_MAPS_H */

@@ -1,0 +1,126 @@
+/* rewrite.h: changes a parsed packet's destination, DS field and TTL, with every checksum kept
+ * right. */
+#ifndef L3DSR_REWRITE_H
+#define L3DSR_REWRITE_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_helpers.h>
+
+#include "checksum.h"
+#include "l3dsr_common.h"
+#include "parse.h"
+
+/* The DS byte with DSCP replaced and the two ECN bits (RFC 3168) kept. */
+static __always_inline __u8 ds_with_dscp(__u8 ds, __u8 dscp)
+{
+	return (__u8)(dscp << 2) | (ds & 0x3);
+}
+
+/*
+ * Where the transport checksum that covers the destination address lives: TCP and UDP (pseudo
+ * header, both families) and ICMPv6 (pseudo header); ICMPv4 and other protocols have none here.
+ * A later fragment carries no transport header: the first fragment's update covers the datagram.
+ * Returns -1 when the header is not in the packet, which parse_transport has already excluded.
+ */
+static __always_inline int packet_transport_checksum(const struct packet *pkt, void *data_end,
+						     __u16 **checksum, int *is_udp)
+{
+	void *l4 = pkt->l4;
+
+	*checksum = NULL;
+	*is_udp = 0;
+	if (pkt->fragment == PACKET_LATER_FRAGMENT)
+		return 0;
+	if (pkt->protocol == IPPROTO_TCP) {
+		struct tcphdr *tcp = l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return -1;
+		*checksum = (__u16 *)&tcp->check;
+	} else if (pkt->protocol == IPPROTO_UDP) {
+		struct udphdr *udp = l4;
+
+		if ((void *)(udp + 1) > data_end)
+			return -1;
+		*checksum = (__u16 *)&udp->check;
+		*is_udp = 1;
+	} else if (pkt->family == 6 && pkt->protocol == IPPROTO_ICMPV6) {
+		struct icmp6hdr *icmp6 = l4;
+
+		if ((void *)(icmp6 + 1) > data_end)
+			return -1;
+		*checksum = (__u16 *)&icmp6->icmp6_cksum;
+	}
+	return 0;
+}
+
+/*
+ * Sets the destination address to DESTINATION (same family as the packet) and the DS byte to DS,
+ * and decrements the TTL / hop limit when asked; the IPv4 header checksum and the transport
+ * checksum follow incrementally. Everything is bounds-checked before the first write, so the
+ * packet is either fully rewritten (0) or untouched (-1).
+ */
+static __always_inline int packet_rewrite(const struct packet *pkt, void *data_end,
+					  const struct l3dsr_address *destination, __u8 ds,
+					  int decrement_ttl)
+{
+	__u64 transport_change;
+	__u16 *transport_checksum;
+	int is_udp;
+
+	if (packet_transport_checksum(pkt, data_end, &transport_checksum, &is_udp) < 0)
+		return -1;
+
+	if (pkt->family == 4) {
+		struct iphdr *iph = pkt->l3;
+		__u16 *words = pkt->l3;
+		__u64 header_change;
+		__u16 old_word;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		/* Word 0 holds version, IHL and TOS; word 4 holds TTL and protocol. */
+		old_word = words[0];
+		iph->tos = ds;
+		header_change = csum_change16(0, old_word, words[0]);
+		transport_change = csum_change32(0, iph->daddr, destination->words[3]);
+		header_change += transport_change;
+		iph->daddr = destination->words[3];
+		if (decrement_ttl) {
+			old_word = words[4];
+			iph->ttl--;
+			header_change = csum_change16(header_change, old_word, words[4]);
+		}
+		iph->check = csum_apply(iph->check, header_change);
+	} else {
+		struct ipv6hdr *ip6h = pkt->l3;
+		__u8 *bytes = pkt->l3;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return -1;
+		/* The traffic class straddles bytes 0 and 1, between version and flow label. */
+		bytes[0] = (bytes[0] & 0xf0) | (ds >> 4);
+		bytes[1] = (bytes[1] & 0x0f) | (__u8)(ds << 4);
+		transport_change =
+		    csum_change_address(0, (struct l3dsr_address *)&ip6h->daddr, destination);
+		__builtin_memcpy(&ip6h->daddr, destination, sizeof(*destination));
+		if (decrement_ttl)
+			ip6h->hop_limit--;
+	}
+
+	if (transport_checksum) {
+		if (is_udp)
+			*transport_checksum = csum_apply_udp(*transport_checksum, transport_change);
+		else
+			*transport_checksum = csum_apply(*transport_checksum, transport_change);
+	}
+	return 0;
+}
+
+#endif /* L3DSR_REWRITE_H */

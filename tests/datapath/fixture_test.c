@@ -1,0 +1,239 @@
+/* fixture_test.c: runs every row of the fixture table (fixtures.py) through its XDP program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/bpf.h>
+
+#include "fixture.h"
+#include "harness.h"
+#include "report.h"
+#include "test_config.h"
+
+static struct harness lb_harness, backend_harness;
+
+/* The output index (the backend) each flow's first row landed on. */
+struct flow_choice {
+	const char *flow;
+	size_t output;
+	const char *backend;
+};
+static struct flow_choice flow_choices[256];
+static size_t flow_choice_count;
+
+static struct flow_choice *flow_choice_find(const char *flow)
+{
+	size_t i;
+
+	for (i = 0; i < flow_choice_count; i++)
+		if (strcmp(flow_choices[i].flow, flow) == 0)
+			return &flow_choices[i];
+	return NULL;
+}
+
+static int output_matches(const struct fixture_output *output, const struct harness_result *result)
+{
+	return output->length == result->length &&
+	       memcmp(output->bytes, result->frame, result->length) == 0;
+}
+
+/* The expected frame nearest to what came out, to show the difference against. */
+static size_t output_nearest(const struct fixture *row, const struct harness_result *result)
+{
+	size_t i, best = 0, best_count = SIZE_MAX;
+
+	for (i = 0; i < row->output_count; i++) {
+		size_t count = report_difference_count(
+		    row->outputs[i].bytes, row->outputs[i].length, result->frame, result->length);
+
+		if (count < best_count) {
+			best = i;
+			best_count = count;
+		}
+	}
+	return best;
+}
+
+/* Before the first complaint about a row: which row, and the scapy expression of its input. */
+static const struct fixture *row_described;
+
+static void row_describe(const struct fixture *row)
+{
+	if (row_described == row)
+		return;
+	row_described = row;
+	printf("# row: %s\n# input: %s\n", row->what, row->scapy);
+}
+
+static void counters_read(const struct harness *harness, const struct fixture *row,
+			  struct traffic_counter *values)
+{
+	size_t i;
+
+	for (i = 0; i < row->counter_count; i++)
+		assert_int_equal(harness_counter_sum(harness, row->counters[i].map,
+						     row->counters[i].index, &values[i]),
+				 0);
+}
+
+/* Whether every counter of the row moved by what it says; prints those that did not. */
+static int counters_check(const struct fixture *row, const struct traffic_counter *before,
+			  const struct traffic_counter *after)
+{
+	int good = 1;
+	size_t i;
+
+	for (i = 0; i < row->counter_count; i++) {
+		const struct fixture_counter *counter = &row->counters[i];
+		uint64_t packets = after[i].packets - before[i].packets;
+		uint64_t bytes = after[i].bytes - before[i].bytes;
+
+		if (packets == counter->packets && bytes == counter->bytes)
+			continue;
+		row_describe(row);
+		printf("# %s[%s] moved by %llu packets, %llu bytes; expected %llu packets, "
+		       "%llu bytes\n",
+		       counter->map, counter->what, (unsigned long long)packets,
+		       (unsigned long long)bytes, (unsigned long long)counter->packets,
+		       (unsigned long long)counter->bytes);
+		good = 0;
+	}
+	return good;
+}
+
+/* Checks which expected frame came out, against the flow's earlier choice if it has one. */
+static int output_check(const struct fixture *row, const struct harness_result *result)
+{
+	struct flow_choice *choice = row->flow ? flow_choice_find(row->flow) : NULL;
+	size_t i, nearest;
+
+	for (i = 0; i < row->output_count; i++) {
+		if (!output_matches(&row->outputs[i], result))
+			continue;
+		if (choice && choice->output != i) {
+			row_describe(row);
+			printf("# went to backend %s, but the flow's first packet went to %s\n",
+			       row->outputs[i].backend, choice->backend);
+			return 0;
+		}
+		if (row->flow && !choice) {
+			assert_true(flow_choice_count <
+				    sizeof(flow_choices) / sizeof(flow_choices[0]));
+			flow_choices[flow_choice_count++] = (struct flow_choice){
+			    .flow = row->flow, .output = i, .backend = row->outputs[i].backend};
+		}
+		return 1;
+	}
+	nearest = choice ? choice->output : output_nearest(row, result);
+	row_describe(row);
+	printf("# the output is none of the %zu expected frame(s); nearest: %s\n",
+	       row->output_count, row->outputs[nearest].scapy);
+	report_frames(row->outputs[nearest].bytes, row->outputs[nearest].length, result->frame,
+		      result->length);
+	return 0;
+}
+
+static void row_run(const struct fixture *row)
+{
+	const struct harness *harness = row->program == FIXTURE_LB ? &lb_harness : &backend_harness;
+	struct traffic_counter before[8], after[8];
+	struct harness_result result;
+	int verdict_good, output_good, counters_good;
+
+	assert_true(row->counter_count <= sizeof(before) / sizeof(before[0]));
+	if (row->program == FIXTURE_LB)
+		assert_int_equal(
+		    test_config_set_lb_settings(harness, fixture_config.hash_seed, row->flow_table),
+		    0);
+	counters_read(harness, row, before);
+	assert_int_equal(harness_run(harness, row->input, row->input_length, &result), 0);
+	counters_read(harness, row, after);
+
+	verdict_good = result.verdict == row->verdict;
+	if (!verdict_good) {
+		row_describe(row);
+		printf("# verdict %s, expected %s\n", harness_verdict_name(result.verdict),
+		       harness_verdict_name(row->verdict));
+	}
+	output_good = output_check(row, &result);
+	counters_good = counters_check(row, before, after);
+	if (!verdict_good || !output_good || !counters_good)
+		fail_msg("%s", row->what);
+}
+
+/* The flows whose names start with the row's prefix went to enough distinct backends. */
+static void row_spread(const struct fixture *row)
+{
+	const char *backends[64];
+	size_t i, j, flows = 0, distinct = 0;
+
+	for (i = 0; i < flow_choice_count; i++) {
+		if (strncmp(flow_choices[i].flow, row->flow, strlen(row->flow)) != 0)
+			continue;
+		flows++;
+		for (j = 0; j < distinct; j++)
+			if (strcmp(backends[j], flow_choices[i].backend) == 0)
+				break;
+		if (j == distinct && distinct < sizeof(backends) / sizeof(backends[0]))
+			backends[distinct++] = flow_choices[i].backend;
+	}
+	if (distinct < row->minimum_backends) {
+		printf("# %zu flows named \"%s...\" reached %zu distinct backend(s), expected at "
+		       "least %zu\n",
+		       flows, row->flow, distinct, row->minimum_backends);
+		fail_msg("%s", row->what);
+	}
+}
+
+static void row_test(void **state)
+{
+	const struct fixture *row = *state;
+
+	if (row->program == FIXTURE_SPREAD)
+		row_spread(row);
+	else
+		row_run(row);
+}
+
+static int harnesses_open(void)
+{
+	if (harness_open(&lb_harness, harness_object_path("lb.bpf.o")) ||
+	    test_config_fill_lb(&lb_harness, &fixture_config))
+		return -1;
+	if (harness_open(&backend_harness, harness_object_path("backend.bpf.o")) ||
+	    test_config_fill_backend(&backend_harness, &fixture_config))
+		return -1;
+	return 0;
+}
+
+int main(void)
+{
+	struct CMUnitTest *tests;
+	size_t i;
+	int failed;
+
+	/* The diagnostics (stdout) and cmocka's own lines must come out in order. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (harnesses_open()) {
+		printf("1..1\nnot ok 1 - load both XDP objects and fill their maps\n");
+		return 1;
+	}
+	tests = calloc(fixture_row_count, sizeof(*tests));
+	if (!tests)
+		return 1;
+	for (i = 0; i < fixture_row_count; i++) {
+		tests[i].name = fixture_rows[i].what;
+		tests[i].test_func = row_test;
+		tests[i].initial_state = (void *)&fixture_rows[i];
+	}
+	failed = _cmocka_run_group_tests("datapath fixtures", tests, fixture_row_count, NULL, NULL);
+	free(tests);
+	harness_close(&lb_harness);
+	harness_close(&backend_harness);
+	return failed ? 1 : 0;
+}

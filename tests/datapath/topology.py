@@ -1,0 +1,77 @@
+"""topology.py: what the datapath tests expect from the fib of the network in topology.ip.
+
+Reads the same `ip -batch` lines netns.sh runs and answers, for a backend address, how the load
+balancer's bpf_fib_lookup reaches it: the verdict, and the MACs a forwarded frame must carry.
+A deliberately small model of the kernel's routing, enough for this one topology:
+a permanent neighbour entry -> forwarded on its link; a route "via" a gateway -> forwarded to the
+gateway's MAC; an on-link address without entry -> no neighbour; anything else -> fib failure.
+"""
+import ipaddress
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The verdicts of linux/bpf.h's enum xdp_action, by the names the C code uses.
+XDP_PASS, XDP_TX, XDP_REDIRECT = "XDP_PASS", "XDP_TX", "XDP_REDIRECT"
+
+
+class Path:
+    """How a backend is reached: verdict, the counter it moves, and the rewritten frame's MACs."""
+
+    def __init__(self, verdict, counter, source_mac=None, destination_mac=None):
+        self.verdict = verdict
+        self.counter = counter
+        self.source_mac = source_mac          # None: the MACs are left as they came
+        self.destination_mac = destination_mac
+
+    @property
+    def forwarded(self):
+        return self.verdict != XDP_PASS
+
+
+class Topology:
+    def __init__(self, path=os.path.join(HERE, "topology.ip")):
+        self.link_mac = {}         # "{ingress}" -> MAC
+        self.neighbours = {}       # address -> (MAC, link)
+        self.connected = []        # (network, link)
+        self.gateways = []         # (network, gateway address, link)
+        with open(path) as lines:
+            for line in lines:
+                words = line.split()
+                if not words or words[0].startswith("#"):
+                    continue
+                self._read(words)
+
+    def _read(self, words):
+        verb, rest = words[0], words[1:]
+        if verb == "link" and rest[0] == "add":
+            self.link_mac[rest[1]] = rest[3]
+            self.link_mac[rest[1] + "p"] = rest[rest.index("address", 4) + 1]
+        elif verb == "addr" and rest[0] == "add":
+            interface = ipaddress.ip_interface(rest[1])
+            self.connected.append((interface.network, rest[3]))
+        elif verb == "neigh" and rest[0] == "add":
+            self.neighbours[ipaddress.ip_address(rest[1])] = (rest[3], rest[5])
+        elif verb == "route" and "via" in rest:
+            self.gateways.append((ipaddress.ip_network(rest[1]),
+                                  ipaddress.ip_address(rest[rest.index("via") + 1]),
+                                  rest[rest.index("dev") + 1]))
+
+    def mac(self, link):
+        return self.link_mac[link]
+
+    def path(self, backend, ingress="{ingress}"):
+        """The Path of a frame rewritten to BACKEND that arrived on INGRESS."""
+        address = ipaddress.ip_address(backend)
+        next_hop = address
+        for network, gateway, _ in self.gateways:
+            if address in network:
+                next_hop = gateway
+        if next_hop in self.neighbours:
+            mac, link = self.neighbours[next_hop]
+            if link == ingress:
+                return Path(XDP_TX, "LB_COUNTER_TX", self.mac(link), mac)
+            return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", self.mac(link), mac)
+        if any(next_hop in network for network, _ in self.connected):
+            return Path(XDP_PASS, "LB_COUNTER_FIB_NO_NEIGH")
+        return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
