@@ -67,10 +67,10 @@ static void check_restore(struct bench_cases *cases, const char *name, int progr
 	tap(fresh.verdict == expect && wrapped.verdict == expect && same && counted &&
 		(changed || expect == XDP_PASS),
 	    "%s: behind the wrapper, run %u gives a fresh frame's verdict (%u, %u; want %u) and "
-	    "bytes (%s, %s the input)%s%" PRIu64 "%s",
+	    "bytes (%s, %s the input), its counter counts %" PRIu64 "%s",
 	    name, cases->repeat, wrapped.verdict, fresh.verdict, expect, same ? "same" : "differ",
-	    changed ? "rewritten from" : "equal to", counter_fd < 0 ? "" : ", its counter counts ",
-	    after - before, counter_fd < 0 ? " (no counter)" : " runs");
+	    changed ? "rewritten from" : "equal to", after - before,
+	    counter_fd < 0 ? " (it has none)" : " runs");
 }
 
 /* fdinfo's memlock of FD equals `bpftool -j map show id ID`'s bytes_memlock. */
@@ -110,8 +110,8 @@ static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
 	uint32_t backend_id;
 
 	packet_flow_key(tcp4, UINT32_MAX, &key);
-	tap(!bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id) && backend_id >= 1 &&
-		backend_id <= 2,
+	bool found = !bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id);
+	tap(found && backend_id >= 1 && backend_id <= 2,
 	    "the flow key the harness computes is the one lb inserted (backend %u)", backend_id);
 
 	/* A new flow on every run: the table grows by one per run, nothing skipped. */

@@ -4,7 +4,9 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
-BENCH_MAGLEV ?= $(BUILD)/src/maglev.o
+# The daemon's ring builder; the datapath tests' round-robin stand-in until src/maglev.c exists.
+BENCH_MAGLEV ?= $(if $(wildcard src/maglev.c),$(BUILD)/src/maglev.o,\
+	$(BUILD)/tests/datapath/maglev_stand_in.o)
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)

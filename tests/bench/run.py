@@ -64,7 +64,11 @@ class Namespace:
         self.ip("-6", "route", "add", "2001:db8:b::/48", "via", "2001:db8:ffff::2",
                 "dev", self.lb)
         # The kernel-stack comparison of the rate part forwards back out of the same veth.
+        # bpf_fib_lookup answers only where forwarding is on; the generator's side stays
+        # silent (no IPv6 autoconf chatter reaching the LB's counters).
         for key, value in (("net.ipv4.ip_forward", "1"),
+                           ("net.ipv6.conf.all.forwarding", "1"),
+                           ("net.ipv6.conf.%s.disable_ipv6" % self.generator, "1"),
                            ("net.ipv4.conf.all.send_redirects", "0"),
                            ("net.ipv4.conf.%s.send_redirects" % self.lb, "0"),
                            ("net.ipv4.conf.all.rp_filter", "0"),
