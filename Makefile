@@ -40,14 +40,16 @@ PROGRAMS :=
 BPF_OBJECTS :=
 TEST_PROGRAMS :=
 CLEAN_FILES :=
+MAN_PAGES :=
 
 all: build-all
 
 include bpf/build.mk
 include src/build.mk
 include tests/build.mk
+include docs/man/build.mk
 
-build-all: $(BPF_OBJECTS) $(PROGRAMS)
+build-all: $(BPF_OBJECTS) $(PROGRAMS) $(MAN_PAGES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,1 +1,28 @@
 # src/build.mk: the daemon, the CLI and the library code they share.
+
+# The configuration parser (config.h): linked into l3dsrd and into the config tests and fuzzer.
+CONFIG_SOURCES := $(addprefix src/,config.c config_keys.c config_check.c config_values.c \
+	config_messages.c config_validate.c)
+CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
+
+# The daemon and the CLI. Objects both need (pinned-instance reading, map helpers, addresses)
+# are listed once in L3DSR_SHARED_OBJECTS.
+PROGRAMS += src/l3dsrd src/l3dsrctl
+DEPS_BUILD += libsystemd-dev
+
+L3DSR_SHARED_OBJECTS := $(addprefix $(BUILD)/src/,instance.o maps.o pins.o address.o log.o)
+L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
+	lb_rings.o backend_maps.o forwarding.o interface_lock.o notify.o maglev.o) \
+	$(CONFIG_OBJECTS) $(L3DSR_SHARED_OBJECTS)
+L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o lb_rings.o) \
+	$(L3DSR_SHARED_OBJECTS)
+
+# Where the daemon looks by default: the install layout of DESIGN.md section 4.
+$(BUILD)/src/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
+	-DL3DSR_CONFIG_DIR='"$(SYSCONFDIR)/l3dsr"' $(SYSTEMD_CFLAGS)
+
+src/l3dsrd: $(L3DSRD_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS)
+
+src/l3dsrctl: $(L3DSRCTL_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)

@@ -24,18 +24,21 @@ enum check_type {
 	CHECK_HTTP, /* GET path, expect a status */
 };
 
+/* Longer names and paths are errors in the file, never silently cut. */
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
 
+/* A VIP without a "check" line has type CHECK_NONE (every backend counts as up). */
 struct check_config {
 	enum check_type type;
 	uint32_t interval_ms; /* default 2000 */
-	uint32_t timeout_ms;  /* default 1000, must be < interval */
+	uint32_t timeout_ms;  /* default 1000 but at most interval / 2; < interval */
 	uint32_t rise;	      /* default 2 */
 	uint32_t fall;	      /* default 3 */
-	uint16_t port;	      /* 0: the VIP's port (required when the VIP's port is *) */
+	/* tcp/http: never 0 after a successful parse (the VIP's port when not given) */
+	uint16_t port;
 	char path[CONFIG_PATH_MAX]; /* http: default "/" */
-	char host[CONFIG_PATH_MAX]; /* http: Host header, default the VIP address */
+	char host[CONFIG_PATH_MAX]; /* http: Host header; default the VIP address ("[v6]") */
 	uint16_t expect;	    /* http: default 200 */
 };
 
@@ -54,10 +57,12 @@ struct backend_config {
 struct vip_config {
 	char name[CONFIG_NAME_MAX]; /* from "[vip NAME]" */
 	struct config_address address;
-	uint8_t protocol; /* IPPROTO_TCP, IPPROTO_UDP, 0 = any */
-	uint16_t port;	  /* host order; 0 = * (all ports) */
-	uint8_t dscp;	  /* 1..63; 0 = "dscp = none" */
-	uint32_t table_size; /* prime; default L3DSR_DEFAULT_TABLE_SIZE (lb only) */
+	/* IPPROTO_TCP, IPPROTO_UDP, 0 = any (the default; any with a port: tcp and udp) */
+	uint8_t protocol;
+	/* host order; 0 = * (all ports, the default; a backend's dscp none VIP has a port) */
+	uint16_t port;
+	uint8_t dscp;	     /* 1..63; 0 = "dscp = none" */
+	uint32_t table_size; /* prime, >= backend_count; default L3DSR_DEFAULT_TABLE_SIZE (lb) */
 	struct backend_config *backends; /* lb only */
 	size_t backend_count;
 	struct check_config check; /* lb only */
@@ -68,20 +73,24 @@ struct l3dsr_config {
 	enum l3dsr_role role;
 	char path[CONFIG_PATH_MAX]; /* the file it came from */
 	/* [global] */
-	enum xdp_mode xdp_mode;	      /* default native */
-	uint32_t hash_seed;	      /* lb: default 0 */
-	uint32_t flow_table_size;     /* lb: default 1048576; 0 disables stickiness */
-	uint32_t flow_inserts_per_second; /* lb: default 0 = unlimited */
+	enum xdp_mode xdp_mode;		       /* default native */
+	uint32_t hash_seed;		       /* lb: default 0 */
+	uint32_t flow_table_size;	       /* lb: default 1048576; 0 disables stickiness */
+	uint32_t flow_inserts_per_second;      /* lb: default 0 = unlimited */
 	char statistics_file[CONFIG_PATH_MAX]; /* lb: "" = none */
 	struct vip_config *vips;
 	size_t vip_count;
 };
 
 /*
- * Parses PATH for ROLE into *CONFIG. Every problem is written to ERRORS as one line
- * "FILE:LINE: what is wrong (what was expected)"; all problems are reported, not only the first.
- * Warnings (e.g. table-size < 100 x backends) are written as "FILE:LINE: warning: ...".
- * Returns the number of errors; on errors *CONFIG is left empty (config_free is still safe).
+ * Parses PATH for ROLE into *CONFIG (which need not be initialised). Every problem is written to
+ * ERRORS as one line "FILE:LINE: what is wrong (what was expected)"; all problems are reported,
+ * not only the first, sorted by line. Warnings (e.g. table-size < 100 x backends) are written as
+ * "FILE:LINE: warning: ..."; problems of the whole file have no line ("FILE: cannot open: ...",
+ * "FILE: warning: no [vip NAME] section ..."). When there were errors a last line says how many:
+ * "FILE: 3 errors" or "FILE: 1 error, 2 warnings". ERRORS may be NULL (nothing is written).
+ * Returns the number of errors; on errors *CONFIG is left empty but for its role (config_free is
+ * still safe); with only warnings it is filled.
  */
 int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *config, FILE *errors);
 

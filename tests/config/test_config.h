@@ -1,0 +1,34 @@
+/* test_config.h: TAP output and parse helpers shared by the config parser's test files. */
+#ifndef L3DSR_TEST_CONFIG_H
+#define L3DSR_TEST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* Prints "ok N - WHAT" or "not ok N - WHAT"; returns OK. */
+bool tap_result(bool ok, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Prints TEXT as "# " lines under a result (what differed). */
+void tap_diagnostic(const char *label, const char *text);
+int tap_failure_count(void);
+
+/* What one parse said and returned; free with parse_outcome_free. */
+struct parse_outcome {
+	int errors;   /* the return value */
+	char *output; /* everything written to the ERRORS stream */
+	struct l3dsr_config config;
+};
+
+void parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
+		  struct parse_outcome *outcome);
+void parse_file(const char *path, enum l3dsr_role role, struct parse_outcome *outcome);
+void parse_outcome_free(struct parse_outcome *outcome);
+
+/* Checks that OUTCOME's messages are exactly EXPECTED (lines, in order); reports one result. */
+bool expect_output(const struct parse_outcome *outcome, const char *expected, const char *what);
+
+/* test_config_limits.c: the cases built in code (sizes, bytes a file cannot show well). */
+void test_config_limits(void);
+
+#endif /* L3DSR_TEST_CONFIG_H */

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# reload.sh: long-lived TCP connections across reloads that add and remove a backend.
+#
+# Three backends, the LB configured with backend1 and backend2. Streaming downloads (a few
+# seconds each, Content-Length known) run while a reload adds backend3: every one of them must
+# complete, byte for byte, from the backend it started on. Then downloads run on all three while
+# a reload removes backend3: those on backend1/2 complete; those on backend3 do not (their
+# packets now go to another backend, which resets them: the flows moved); afterwards their
+# source ports land on backend1/2, and new requests never reach backend3.
+set -u
+. "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
+
+STREAM_SECONDS=6
+STREAM_BYTES=$((STREAM_SECONDS * 10 * 1000)) # http_backend.py: 10 chunks of 1000 bytes a second
+
+e2e_setup --backends 3
+e2e_lb_config "$TOPO_DIR/lb-12.conf" 1 2
+e2e_lb_config "$TOPO_DIR/lb-123.conf" 1 2 3
+e2e_backend_config "$TOPO_DIR/backend.conf"
+out=$(e2e_start_backends "$TOPO_DIR/backend.conf") || e2e_bail "l3dsrd --role backend ready" "$out"
+out=$(e2e_start_lb "$TOPO_DIR/lb-12.conf") || e2e_bail "l3dsrd --role lb ready" "$out"
+e2e_ok "l3dsrd ready on the LB (backend1, backend2) and ${TOPO_BACKENDS[*]}"
+
+declare -A STREAM_PID=() STREAM_FAMILY=()
+
+# stream_start FAMILY PORT: a streaming download from that source port, in the background.
+stream_start() {
+	local family=$1 port=$2
+	topology_exec client curl -"$family" -sS --max-time $((STREAM_SECONDS + 15)) \
+		--local-port "$port" -o "$TOPO_DIR/stream-$port.body" \
+		-w '%{http_code} %{size_download}' \
+		-g "$(e2e_vip_url "$family" "/stream?seconds=$STREAM_SECONDS")" \
+		>"$TOPO_DIR/stream-$port.result" 2>&1 &
+	STREAM_PID[$port]=$!
+	STREAM_FAMILY[$port]=$family
+	topology_track_pid $!
+}
+
+# stream_backend PORT: the backend a running download comes from (its first line names it).
+stream_backend() {
+	local tries=50 file=$TOPO_DIR/stream-$1.body
+	while ((tries--)); do
+		if (($(stat -c %s "$file" 2>/dev/null || echo 0) >= 32)); then
+			head -n 1 "$file"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# streams_running PORT...: how many of these downloads are still running.
+streams_running() {
+	local port running=0
+	for port in "$@"; do
+		topology_running "${STREAM_PID[$port]}" && running=$((running + 1))
+	done
+	echo "$running"
+}
+
+# stream_complete PORT EXPECTED_BACKEND: waits for it; true when it got every byte, all from
+# that backend (a download that switched backends would be reset, or carry another name).
+stream_complete() {
+	local port=$1 backend=$2 result others
+	wait "${STREAM_PID[$port]}" 2>/dev/null
+	result=$(cat "$TOPO_DIR/stream-$port.result")
+	others=$(tr -d '\n' <"$TOPO_DIR/stream-$port.body" | sed "s/$backend//g" | tr -d '\n' | wc -c)
+	[ "$result" = "200 $STREAM_BYTES" ] && [ "$others" = 0 ]
+}
+
+# --- a reload that adds a backend keeps every connection --------------------------------------
+ports=()
+for ((i = 0; i < 8; i++)); do
+	port=$((25000 + i))
+	ports+=("$port")
+	stream_start $((i % 2 ? 6 : 4)) "$port"
+done
+declare -A ON=()
+for port in "${ports[@]}"; do
+	ON[$port]=$(stream_backend "$port") || ON[$port]=none
+done
+e2e_note "downloads before the reload: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
+out=$(e2e_reload lb "$TOPO_DIR/lb-123.conf") || e2e_bail "reload adding backend3" "$out"
+running=$(streams_running "${ports[@]}")
+e2e_ok "reload adding backend3 done (RELOADING=1, READY=1); $running of 8 downloads still running"
+((running == 8)) || e2e_fail "the reload happened while all 8 downloads were running" \
+	"only $running were: the reload took longer than the downloads"
+lost=()
+for port in "${ports[@]}"; do
+	stream_complete "$port" "${ON[$port]}" ||
+		lost+=("$port (IPv${STREAM_FAMILY[$port]}, ${ON[$port]}): $(cat "$TOPO_DIR/stream-$port.result")")
+done
+e2e_expect_none "all 8 long-lived downloads (IPv4 and IPv6) survived the reload adding backend3, intact" \
+	"${lost[@]}"
+e2e_spread 4 26000 60
+if ((E2E_SPREAD_FAILED == 0 && ${E2E_SPREAD[backend3]} > 0)); then
+	e2e_ok "after the reload backend3 takes new connections ($(e2e_spread_text))"
+else
+	e2e_fail "after the reload backend3 takes new connections" \
+		"failed: $E2E_SPREAD_FAILED; spread: $(e2e_spread_text)"
+fi
+
+# --- a reload that removes a backend moves only its flows --------------------------------------
+# Open downloads until at least two run on backend3 and two on the others.
+ports=()
+on3=0
+others=0
+for ((port = 27000; port < 27040 && (on3 < 2 || others < 2); port++)); do
+	stream_start $((port % 2 ? 6 : 4)) "$port"
+	ports+=("$port")
+	ON[$port]=$(stream_backend "$port") || ON[$port]=none
+	if [ "${ON[$port]}" = backend3 ]; then on3=$((on3 + 1)); else others=$((others + 1)); fi
+done
+e2e_note "downloads before the removal: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
+((on3 >= 2 && others >= 2)) || e2e_bail "downloads on backend3 and on the others" \
+	"backend3: $on3, others: $others after ${#ports[@]} downloads"
+out=$(e2e_reload lb "$TOPO_DIR/lb-12.conf") || e2e_bail "reload removing backend3" "$out"
+running=$(streams_running "${ports[@]}")
+e2e_ok "reload removing backend3 done; $running of ${#ports[@]} downloads still running"
+((running == ${#ports[@]})) || e2e_fail "the reload happened while every download was running" \
+	"only $running were: the reload took longer than the downloads"
+lost=()
+kept=()
+for port in "${ports[@]}"; do
+	if stream_complete "$port" "${ON[$port]}"; then
+		[ "${ON[$port]}" = backend3 ] && kept+=("$port")
+	else
+		[ "${ON[$port]}" != backend3 ] &&
+			lost+=("$port (${ON[$port]}): $(cat "$TOPO_DIR/stream-$port.result")")
+	fi
+done
+e2e_expect_none "the $others downloads on backend1/backend2 survived the removal of backend3, intact" \
+	"${lost[@]}"
+e2e_expect_none "the $on3 downloads on backend3 were moved away (none completed from backend3)" \
+	"${kept[@]/%/: completed from backend3 after its removal}"
+moved=()
+for port in "${ports[@]}"; do
+	[ "${ON[$port]}" = backend3 ] || continue
+	answer=$(e2e_request "${STREAM_FAMILY[$port]}" "$port" 2>&1)
+	[[ $answer == backend[12] ]] || moved+=("$port: $answer")
+done
+e2e_expect_none "backend3's source ports now land on backend1/backend2" "${moved[@]}"
+e2e_spread 6 28000 60
+if ((E2E_SPREAD_FAILED == 0 && ${E2E_SPREAD[backend3]} == 0)); then
+	e2e_ok "after the removal no new connection reaches backend3 ($(e2e_spread_text))"
+else
+	e2e_fail "after the removal no new connection reaches backend3" \
+		"failed: $E2E_SPREAD_FAILED; spread: $(e2e_spread_text)"
+fi
+
+e2e_finish
