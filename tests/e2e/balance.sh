@@ -37,7 +37,7 @@ for family in 4 6; do
 		e2e_fail "IPv$family: the LB has no resolved neighbour before the first request" \
 			"$neighbours"
 	fi
-	if answer=$(e2e_request "$family" 19000 2>&1) && [ -n "$answer" ]; then
+	if answer=$(e2e_request "$family" $((19000 + family)) 2>&1) && [ -n "$answer" ]; then
 		e2e_ok "IPv$family: first request with the LB's neighbours flushed answered by $answer"
 	else
 		e2e_fail "IPv$family: first request with the LB's neighbours flushed" "$answer"
@@ -51,7 +51,7 @@ if ((TOPO_TWO_ARMED)); then
 		e2e_bail "capture" "$out"
 fi
 for family in 4 6; do
-	e2e_spread "$family" 20000 "$REQUESTS"
+	e2e_spread "$family" $((20000 + family * 1000)) "$REQUESTS"
 	if ((E2E_SPREAD_FAILED == 0)); then
 		e2e_ok "IPv$family: $REQUESTS requests from distinct source ports all answered"
 	else
@@ -119,16 +119,14 @@ done
 
 # --- the same 5-tuple always lands on the same backend ---------------------------------------
 for family in 4 6; do
-	answers=()
-	for ((i = 0; i < 5; i++)); do
-		answers+=("$(e2e_request "$family" 19500 2>/dev/null)")
-	done
-	distinct=$(printf '%s\n' "${answers[@]}" | sort -u)
-	if [ "$(printf '%s\n' "$distinct" | wc -l)" = 1 ] && [ -n "$distinct" ]; then
-		e2e_ok "IPv$family: 5 connections from one source port all answered by $distinct"
+	if [ "$family" = 4 ]; then vip=$TOPO_VIP4; else vip=$TOPO_VIP6; fi
+	answers=$(topology_exec client "$E2E_PYTHON" "$E2E_ROOT/tests/e2e/http_get.py" \
+		--local-port $((19500 + family)) --count 5 "$vip" 2>&1)
+	distinct=$(sort -u <<<"$answers")
+	if [ "$(wc -l <<<"$distinct")" = 1 ] && [[ $distinct == backend* ]]; then
+		e2e_ok "IPv$family: 5 connections with the same 5-tuple all answered by $distinct"
 	else
-		e2e_fail "IPv$family: 5 connections from one source port, one backend" \
-			"answers: ${answers[*]}"
+		e2e_fail "IPv$family: 5 connections with the same 5-tuple, one backend" "$answers"
 	fi
 done
 
@@ -140,7 +138,7 @@ e2e_check_counters
 e2e_lb_config "$TOPO_DIR/lb-weights.conf" 1:1 2:3
 out=$(e2e_reload lb "$TOPO_DIR/lb-weights.conf") || e2e_bail "reload with weights 1:3" "$out"
 for family in 4 6; do
-	e2e_spread "$family" 21000 "$REQUESTS"
+	e2e_spread "$family" $((21000 + family * 1000)) "$REQUESTS"
 	e2e_note "IPv$family spread with weights 1:3: $(e2e_spread_text)"
 	if ((E2E_SPREAD_FAILED == 0)); then
 		e2e_ok "IPv$family weights 1:3: all $REQUESTS requests answered"

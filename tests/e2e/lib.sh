@@ -345,7 +345,7 @@ e2e_check_share() {
 # once it listens.
 e2e_capture_start() {
 	local name=$1 ns=$2 interface=$3 tries=100
-	ip netns exec "$ns" tcpdump -Z root -n -U -s 256 -i "$interface" -w "$TOPO_DIR/$name.pcap" \
+	ip netns exec "$ns" tcpdump -Z root -n -U --immediate-mode -s 256 -i "$interface" -w "$TOPO_DIR/$name.pcap" \
 		2>"$TOPO_DIR/$name.tcpdump" &
 	E2E_CAPTURE_PID[$name]=$!
 	topology_track_pid $!
