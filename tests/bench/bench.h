@@ -41,6 +41,7 @@ struct bench_env {
 	uint32_t scale_max_vips, scale_max_backends, scale_flows;
 	uint32_t flood_limit;	    /* flood: flow_inserts_per_second of the limited run */
 	uint32_t flood_established; /* flood: live flows that must survive it */
+	const char *spin_case;	    /* spin: the cost case to run */
 	const char *nft; /* rate: the nft binary for the kernel-stack comparison, or NULL */
 	FILE *out;
 };
@@ -74,5 +75,6 @@ int bench_scale(struct bench_env *env);
 int bench_rate(struct bench_env *env);
 int bench_flood(struct bench_env *env);
 int bench_check(struct bench_env *env);
+int bench_spin(struct bench_env *env);
 
 #endif /* L3DSR_BENCH_H */

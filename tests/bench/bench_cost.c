@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include "bench.h"
 
@@ -22,62 +23,83 @@ static void print_flow_key_found(const struct bench_env *env, struct lb_instance
 		bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id) ? "false" : "true");
 }
 
-int bench_cost(struct bench_env *env)
-{
-	struct bpf_object *reference = NULL;
-	struct lb_instance lb = {0};
-	struct backend_instance backend = {0};
-	struct bench_cases *cases = bench_cases_open(env);
+/* What the cost and spin modes load: the cases and the programs they run. */
+struct cost_setup {
+	struct bpf_object *reference;
+	struct lb_instance lb;
+	struct backend_instance backend;
+	struct bench_cases *cases;
 	struct bench_specs specs;
+};
+
+static void cost_close(struct cost_setup *setup)
+{
+	lb_close(&setup->lb);
+	backend_close(&setup->backend);
+	bpf_object__close(setup->reference);
+	bench_cases_close(setup->cases);
+}
+
+/* Loads everything and adds the cases; established flows inserted, the flow table full. */
+static int cost_open(struct bench_env *env, struct cost_setup *setup)
+{
+	struct bench_specs *specs = &setup->specs;
+	struct lb_instance *lb = &setup->lb;
+	struct bench_cases *cases;
 	struct bench_frame frame;
 	struct bench_case *item, *syn4;
 	struct run_result result;
-	int err = -EINVAL, reference_fd, pass_fd;
+	int err = -EINVAL, reference_fd, pass_fd, lb_fd;
 
+	memset(setup, 0, sizeof(*setup));
+	cases = setup->cases = bench_cases_open(env);
 	if (!cases)
 		return err;
 	pass_fd = cases->pass_fd;
-	reference_fd = bench_reference(env, &reference);
+	reference_fd = bench_reference(env, &setup->reference);
 	if (reference_fd < 0)
 		goto out;
-	err = bench_base_lb(env, &lb, 0);
-	err = err ?: bench_base_backend(env, &backend);
+	err = bench_base_lb(env, lb, 0);
+	err = err ?: bench_base_backend(env, &setup->backend);
 	if (err)
 		goto out;
-	bench_specs(env, &specs);
+	lb_fd = lb->program_fd;
+	bench_specs(env, specs);
 
 	/* Pass-through: the frame is not modified, so it is run directly (no restore needed). */
-	bench_frame(&specs.non_vip4, &frame);
+	bench_frame(&specs->non_vip4, &frame);
 	cases_add(cases, "xdp_pass", pass_fd, false, &frame, NULL, XDP_PASS);
-	cases_add(cases, "lb_non_vip4", lb.program_fd, false, &frame, &lb, XDP_PASS);
-	bench_frame(&specs.non_vip6, &frame);
-	cases_add(cases, "lb_non_vip6", lb.program_fd, false, &frame, &lb, XDP_PASS);
+	cases_add(cases, "lb_non_vip4", lb_fd, false, &frame, lb, XDP_PASS);
+	bench_frame(&specs->non_vip6, &frame);
+	cases_add(cases, "lb_non_vip6", lb_fd, false, &frame, lb, XDP_PASS);
 
-	bench_frame(&specs.tcp4, &frame);
+	bench_frame(&specs->tcp4, &frame);
 	cases_add(cases, "reference_tcp4", reference_fd, true, &frame, NULL, XDP_TX);
-	cases_add(cases, "lb_tcp4_established", lb.program_fd, true, &frame, &lb, XDP_TX);
-	item = cases_add(cases, "lb_tcp4_no_flow_table", lb.program_fd, true, &frame, &lb, XDP_TX);
+	cases_add(cases, "lb_tcp4_established", lb_fd, true, &frame, lb, XDP_TX);
+	item = cases_add(cases, "lb_tcp4_no_flow_table", lb_fd, true, &frame, lb, XDP_TX);
 	item->settings.flags &= ~LB_SETTINGS_F_FLOW_TABLE;
-	bench_frame(&specs.tcp6, &frame);
+	bench_frame(&specs->tcp6, &frame);
 	cases_add(cases, "reference_tcp6", reference_fd, true, &frame, NULL, XDP_TX);
-	cases_add(cases, "lb_tcp6_established", lb.program_fd, true, &frame, &lb, XDP_TX);
-	bench_frame(&specs.udp4, &frame);
-	cases_add(cases, "lb_udp4_established", lb.program_fd, true, &frame, &lb, XDP_TX);
+	cases_add(cases, "lb_tcp6_established", lb_fd, true, &frame, lb, XDP_TX);
+	bench_frame(&specs->udp4, &frame);
+	cases_add(cases, "lb_udp4_established", lb_fd, true, &frame, lb, XDP_TX);
 
 	/* A new flow every run: 2^24 (IPv4) or 2^32 (IPv6) sources before one comes back. */
-	bench_frame(&specs.syn4, &frame);
+	bench_frame(&specs->syn4, &frame);
 	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
-	syn4 = cases_add(cases, "lb_tcp4_syn", lb.program_fd, true, &frame, &lb, XDP_TX);
-	item = cases_add(cases, "lb_tcp4_syn_over_limit", lb.program_fd, true, &frame, &lb, XDP_TX);
+	syn4 = cases_add(cases, "lb_tcp4_syn", lb_fd, true, &frame, lb, XDP_TX);
+	item = cases_add(cases, "lb_tcp4_syn_over_limit", lb_fd, true, &frame, lb, XDP_TX);
 	item->settings.flow_inserts_per_second = 1;
-	bench_frame(&specs.syn6, &frame);
+	bench_frame(&specs->syn6, &frame);
 	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
-	cases_add(cases, "lb_tcp6_syn", lb.program_fd, true, &frame, &lb, XDP_TX);
+	cases_add(cases, "lb_tcp6_syn", lb_fd, true, &frame, lb, XDP_TX);
 
-	bench_frame(&specs.restore4, &frame);
-	cases_add(cases, "backend_tcp4_restore", backend.program_fd, true, &frame, NULL, XDP_PASS);
-	bench_frame(&specs.restore6, &frame);
-	cases_add(cases, "backend_tcp6_restore", backend.program_fd, true, &frame, NULL, XDP_PASS);
+	bench_frame(&specs->restore4, &frame);
+	cases_add(cases, "backend_tcp4_restore", setup->backend.program_fd, true, &frame, NULL,
+		  XDP_PASS);
+	bench_frame(&specs->restore6, &frame);
+	cases_add(cases, "backend_tcp6_restore", setup->backend.program_fd, true, &frame, NULL,
+		  XDP_PASS);
 
 	/* Established flows: the first run inserts them. */
 	for (size_t i = 0; i < cases->count; i++) {
@@ -89,26 +111,68 @@ int bench_cost(struct bench_env *env)
 		}
 	}
 	/* Steady state of the SYN cases: the flow table full, every insert evicting a flow. */
-	err = cases_run_once(cases, syn4, lb.flow_table_size, &result);
+	err = cases_run_once(cases, syn4, lb->flow_table_size, &result);
+out:
 	if (err)
-		goto out;
+		cost_close(setup);
+	return err;
+}
 
-	err = cases_measure(cases);
+int bench_cost(struct bench_env *env)
+{
+	struct cost_setup setup;
+	int err;
+
+	err = cost_open(env, &setup);
+	if (err)
+		return err;
+	err = cases_measure(setup.cases);
 	if (err)
 		goto out;
 	fprintf(env->out, "{\"mode\": \"cost\", \"flow_table_size\": %u, \"flow_key_found\": {",
-		lb.flow_table_size);
-	print_flow_key_found(env, &lb, &specs.tcp4, "tcp4");
+		setup.lb.flow_table_size);
+	print_flow_key_found(env, &setup.lb, &setup.specs.tcp4, "tcp4");
 	fprintf(env->out, ", ");
-	print_flow_key_found(env, &lb, &specs.tcp6, "tcp6");
+	print_flow_key_found(env, &setup.lb, &setup.specs.tcp6, "tcp6");
 	fprintf(env->out, "}, \"measurements\": ");
-	cases_print_json(cases, env->out);
+	cases_print_json(setup.cases, env->out);
 	fprintf(env->out, "}\n");
 out:
-	lb_close(&lb);
-	backend_close(&backend);
-	bpf_object__close(reference);
-	bench_cases_close(cases);
+	cost_close(&setup);
+	return err;
+}
+
+/* Runs one cost case for env->seconds, so that a profiler (perf, bpftool prog profile) sees it. */
+int bench_spin(struct bench_env *env)
+{
+	struct cost_setup setup;
+	struct bench_case *item = NULL;
+	struct run_result result;
+	struct bpf_prog_info info = {0};
+	uint32_t length = sizeof(info);
+	time_t until;
+	int err;
+
+	err = cost_open(env, &setup);
+	if (err)
+		return err;
+	for (size_t i = 0; i < setup.cases->count; i++)
+		if (!strcmp(setup.cases->items[i].name, env->spin_case))
+			item = &setup.cases->items[i];
+	if (!item) {
+		pr_warn("no case %s\n", env->spin_case);
+		err = -ENOENT;
+		goto out;
+	}
+	bpf_obj_get_info_by_fd(item->program_fd, &info, &length);
+	fprintf(env->out, "{\"mode\": \"spin\", \"case\": \"%s\", \"program_id\": %u}\n",
+		item->name, info.id);
+	fflush(env->out);
+	until = time(NULL) + (time_t)env->seconds;
+	while (!err && time(NULL) < until)
+		err = cases_run_once(setup.cases, item, env->repeat, &result);
+out:
+	cost_close(&setup);
 	return err;
 }
 

@@ -6,6 +6,7 @@
  *   rate   forwarding rate on a veth, live frames from an in-kernel generator
  *   flood  SYNs from random sources against the flow table, with and without an insert limit
  *   check  the harness checks itself (TAP), for make check
+ *   spin   runs one cost case for --seconds (--case NAME), for a profiler to watch
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,7 +24,7 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: l3dsr-bench MODE --interface IF [options]\n"
-	    "MODE: cost | scale | rate | flood | check\n"
+	    "MODE: cost | scale | rate | flood | check | spin\n"
 	    "  --interface IF          the LB's interface (fib lookups, XDP attach)\n"
 	    "  --generator-interface IF  its veth peer (rate, check)\n"
 	    "  --lb FILE --backend FILE  l3dsr's objects (bpf/lb.bpf.o, bpf/backend.bpf.o)\n"
@@ -31,7 +32,8 @@ static void usage(FILE *out)
 	    "  --cpu N                 pin to CPU N (default: stay where started)\n"
 	    "  --repeat N --rounds N   test_run repeat and interleaved rounds\n"
 	    "  --frames N              rate: frames per generator run\n"
-	    "  --seconds S             flood: duration of each run\n"
+	    "  --seconds S             flood: duration of each run; spin: how long\n"
+	    "  --case NAME             spin: which cost case to run\n"
 	    "  --flood-limit N --flood-established N\n"
 	    "  --scale-vips N --scale-backends N --scale-flows N (a power of two)\n"
 	    "  --nft                   rate: the netns has the nftables rewrite (adds that row)\n");
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 	    {"scale-backends", required_argument, NULL, 'B'},
 	    {"scale-flows", required_argument, NULL, 'F'},
 	    {"nft", no_argument, NULL, 'n'},
+	    {"case", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -142,6 +145,9 @@ int main(int argc, char **argv)
 		case 'n':
 			env.nft = "nft";
 			break;
+		case 'C':
+			env.spin_case = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -195,6 +201,8 @@ int main(int argc, char **argv)
 		err = bench_rate(&env);
 	else if (!strcmp(mode, "flood"))
 		err = bench_flood(&env);
+	else if (!strcmp(mode, "spin") && env.spin_case)
+		err = bench_spin(&env);
 	else if (!strcmp(mode, "check"))
 		err = bench_check(&env);
 	else {
