@@ -185,12 +185,13 @@ static uint32_t flows_present(struct lb_instance *lb, const struct packet_spec *
 }
 
 /*
- * ESTABLISHED flows are inserted, then SYNs from random sources are sent for SECONDS; after each
- * chunk of the flood every established flow sends one packet (they are alive). Reports how many
- * established flows are still in the table, and what the flood cost per SYN.
+ * ESTABLISHED flows are inserted, then SYNs from random sources are sent for SECONDS; when ACTIVE,
+ * every established flow sends one packet after each chunk of the flood, else they stay idle
+ * (long-lived quiet connections). Reports how many established flows are still in the table,
+ * and what the flood cost per SYN.
  */
 static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t limit,
-		     uint32_t established, bool first)
+		     uint32_t established, bool active, bool first)
 {
 	enum { FLOOD_CHUNK = 65536 };
 	struct lb_instance lb = {0};
@@ -236,7 +237,8 @@ static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t 
 		flood_cpu_ns += result.ns_per_run * FLOOD_CHUNK;
 		syns += FLOOD_CHUNK;
 		chunks++;
-		err = cases_run_once(cases, alive, established, &result);
+		if (active)
+			err = cases_run_once(cases, alive, established, &result);
 		if (err)
 			goto out;
 	}
@@ -251,11 +253,11 @@ static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t 
 		"\"established\": %u, \"established_present_before\": %u, "
 		"\"established_present_after\": %u, \"syns\": %llu, \"seconds\": %.3f, "
 		"\"syn_ns\": %.2f, \"inserts_skipped\": %llu, \"flows_in_table_after\": %llu, "
-		"\"established_refreshes\": %u}",
+		"\"established_active\": %s, \"chunks\": %u}",
 		first ? "" : ",", limit, lb.flow_table_size, established, before, after,
 		(unsigned long long)syns, elapsed, flood_cpu_ns / syns,
 		(unsigned long long)(skipped_after.packets - skipped_before.packets),
-		(unsigned long long)flows_after, chunks);
+		(unsigned long long)flows_after, active ? "true" : "false", chunks);
 out:
 	lb_close(&lb);
 	return err;
@@ -271,8 +273,9 @@ int bench_flood(struct bench_env *env)
 		return -EINVAL;
 	cases->rounds = 1;
 	fprintf(env->out, "{\"mode\": \"flood\", \"runs\": [");
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]) && !err; i++)
-		err = flood_run(env, cases, limits[i], env->flood_established, i == 0);
+	/* Established flows that keep sending during the flood, then ones that are idle. */
+	for (size_t i = 0; i < 4 && !err; i++)
+		err = flood_run(env, cases, limits[i % 2], env->flood_established, i < 2, i == 0);
 	fprintf(env->out, "\n]}\n");
 	bench_cases_close(cases);
 	return err;

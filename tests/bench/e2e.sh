@@ -56,13 +56,16 @@ address = $TOPO_VIP4
 dscp = 14
 CONF
 
-out=$(e2e_start_backends "$TOPO_DIR/backend.conf") || e2e_bail "l3dsrd --role backend" "$out"
+# Not in $(...): the daemons and their notify listeners are children of this shell (teardown
+# finds them), and they would hold a command substitution's pipe open.
+e2e_start_backends "$TOPO_DIR/backend.conf" >"$TOPO_DIR/start-backends.out" ||
+	e2e_bail "l3dsrd --role backend" "$(cat "$TOPO_DIR/start-backends.out")"
 topology_exec backend1 iperf3 -s -B "$TOPO_VIP4" -p "$IPERF_PORT" >"$TOPO_DIR/iperf3.log" 2>&1 &
 topology_track_pid $!
 
 lb_start() {
-	local out
-	out=$(e2e_start_lb "$TOPO_DIR/lb.conf") || e2e_bail "l3dsrd --role lb" "$out"
+	e2e_start_lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" ||
+		e2e_bail "l3dsrd --role lb" "$(cat "$TOPO_DIR/start-lb.out")"
 }
 
 lb_stop() {

@@ -18,6 +18,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HARNESS = os.path.join(ROOT, "build", "bench", "l3dsr-bench")
@@ -216,16 +217,17 @@ def print_rate(result, out):
 
 def print_flood(result, out):
     print("\n## SYN flood against the flow table (random sources, one CPU)", file=out)
-    print("%-20s %10s %12s %10s %14s %12s" % ("inserts/s/CPU limit", "SYNs", "ns per SYN",
-                                              "skipped", "established", "flows after"), file=out)
+    print("%-12s %-8s %10s %10s %10s %14s %12s" % (
+        "insert limit", "flows", "SYNs", "ns/SYN", "skipped", "established", "flows after"),
+        file=out)
     for run_ in result["runs"]:
         limit = run_["flow_inserts_per_second"] or "none"
-        print("%-20s %10d %12.1f %10d %8d/%-5d %12d" % (
-            limit, run_["syns"], run_["syn_ns"], run_["inserts_skipped"],
-            run_["established_present_after"], run_["established"],
-            run_["flows_in_table_after"]), file=out)
-    print("established = live flows (one packet each per 65536 SYNs) still in the table after "
-          "the flood", file=out)
+        print("%-12s %-8s %10d %10.1f %10d %8d/%-5d %12d" % (
+            limit, "active" if run_["established_active"] else "idle", run_["syns"],
+            run_["syn_ns"], run_["inserts_skipped"], run_["established_present_after"],
+            run_["established"], run_["flows_in_table_after"]), file=out)
+    print("limit = flow_inserts_per_second (per CPU); established = flows in the table before the "
+          "flood still there after it; active: each sends a packet per 65536 SYNs", file=out)
 
 
 def machine():
@@ -249,6 +251,8 @@ def main():
     parser.add_argument("--frames", type=int, default=5000000)
     parser.add_argument("--smoke", action="store_true",
                         help="tiny counts: only that it all runs (make check)")
+    parser.add_argument("--profile", metavar="CASE",
+                        help="profile one cost case (e.g. lb_tcp4_established) instead")
     parser.add_argument("--check", action="store_true",
                         help="the harness's self-check (TAP), instead of measuring")
     options = parser.parse_args()
@@ -261,6 +265,8 @@ def main():
     results = {"machine": machine(), "command": " ".join(sys.argv), "parts": {}}
     try:
         namespace.up()
+        if options.profile:
+            return profile(namespace, options)
         if options.check:
             command = ["ip", "netns", "exec", namespace.name, HARNESS, "check",
                        "--interface", namespace.lb, "--generator-interface", namespace.generator,
@@ -317,8 +323,59 @@ def main():
 
 
 def print_e2e(result, out):
-    print("\n## 4. End to end in the namespace topology", file=out)
-    print(json.dumps(result, indent=1), file=out)
+    print("\n## 4. End to end in the namespace topology (one backend; %d s per run, median of "
+          "%d interleaved rounds)" % (result["seconds"], result["rounds"]), file=out)
+    print("%-12s %14s %14s" % ("path", "iperf3 Gbit/s", "wrk req/s"), file=out)
+    paths = result["paths"]
+    for name, path in paths.items():
+        path["median_gbps"] = median([v / 1e9 for v in path["iperf3_bits_per_second"]
+                                      if v is not None])
+        path["median_rps"] = median([v for v in path["wrk_requests_per_second"] if v is not None])
+        print("%-12s %14.2f %14.0f" % (name, path["median_gbps"], path["median_rps"]), file=out)
+    ratios = []
+    for label, other, target in (("l3dsr / no LB", "no_lb", 0.9),
+                                 ("l3dsr / nftables", "nftables", 1.0)):
+        for metric, key in (("throughput", "median_gbps"), ("requests", "median_rps")):
+            value = paths["l3dsr"][key] / paths[other][key] if paths[other][key] else float("nan")
+            ratios.append({"name": "%s %s" % (label, metric), "ratio": value, "target": target,
+                           "met": value >= target})
+    result["ratios"] = ratios
+    for ratio in ratios:
+        print("%-32s %6.2f  >= %.1f %s" % (ratio["name"], ratio["ratio"], ratio["target"],
+                                          "met" if ratio["met"] else "MISSED"), file=out)
+
+
+def profile(namespace, options):
+    """Runs one cost case for a while and profiles it: bpftool prog profile, then perf."""
+    command = ["ip", "netns", "exec", namespace.name, HARNESS, "spin", "--case", options.profile,
+               "--seconds", "14", "--interface", namespace.lb,
+               "--lb", os.path.join(ROOT, "bpf", "lb.bpf.o"),
+               "--backend", os.path.join(ROOT, "bpf", "backend.bpf.o"),
+               "--bench-dir", os.path.join(ROOT, "build", "bench"), "--cpu", str(options.cpu)]
+    spin = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        started = json.loads(spin.stdout.readline())
+        print("# %s: program id %d, on CPU %d" % (started["case"], started["program_id"],
+                                                  options.cpu), flush=True)
+        # Debian's bpftool may lack "prog profile" (built without skeletons); perf does the rest.
+        subprocess.run(["bpftool", "prog", "profile", "id", str(started["program_id"]),
+                        "duration", "4", "cycles", "instructions", "llc_misses"])
+        print("# perf record -p (the harness only), by symbol")
+        with tempfile.TemporaryDirectory(prefix="l3dsr-perf.") as directory:
+            data = os.path.join(directory, "perf.data")
+            # Only this process: neighbours share the CPU. ip netns exec execs the harness.
+            subprocess.run(["perf", "record", "-q", "-p", str(spin.pid), "-o", data, "--",
+                            "sleep", "4"], stderr=subprocess.DEVNULL)
+            report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                                     "--sort", "symbol", "--percent-limit", "1"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True).stdout
+            print("\n".join(" ".join(line.split()[:3]) for line in report.splitlines()
+                            if line.strip() and not line.startswith("#")))
+    finally:
+        spin.terminate()
+        spin.wait()
+    return 0
 
 
 if __name__ == "__main__":
