@@ -8,25 +8,27 @@
 #include "parse.h"
 #include "rewrite.h"
 
-/* A step's result: a counter (the packet is passed untouched with it) or "go on". */
-#define BACKEND_CONTINUE BACKEND_COUNTER_MAX
-
 /*
  * Which VIP the packet was sent to: the one its DSCP code names (same family only), else the
  * "dscp = none" VIP of its destination port and protocol. For an ICMP error FLOW holds the client
  * flow it is about, so its destination port is the VIP's port the quoted reply came from.
+ * *BY_DSCP says which: only the LB's own mark is cleared, a DS field it left alone is kept.
  */
-static __always_inline struct restore_target *
-backend_find_target(const struct packet *pkt, const struct flow_key *flow, int have_ports)
+static __always_inline struct restore_target *backend_find_target(const struct packet *pkt,
+								  const struct flow_key *flow,
+								  int have_ports, int *by_dscp)
 {
 	struct restore_target *target;
 	struct port_vip_key key;
 	__u32 code = pkt->ds >> 2;
 
+	*by_dscp = 0;
 	if (code) {
 		target = bpf_map_lookup_elem(&dscp_vips, &code);
-		if (target && target->family == pkt->family)
+		if (target && target->family == pkt->family) {
+			*by_dscp = 1;
 			return target;
+		}
 	}
 	if (!have_ports || !protocol_has_ports(flow->protocol))
 		return NULL;
@@ -48,7 +50,7 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 	struct flow_key flow;
 	struct packet pkt;
 	__u32 vip_index;
-	int have_ports = 0;
+	int have_ports = 0, by_dscp;
 
 	switch (parse_packet(ctx, &pkt)) {
 	case PARSE_OK:
@@ -84,7 +86,7 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 		}
 	}
 
-	target = backend_find_target(&pkt, &flow, have_ports);
+	target = backend_find_target(&pkt, &flow, have_ports, &by_dscp);
 	if (!target) {
 		*counter = BACKEND_COUNTER_PASS;
 		return XDP_PASS;
@@ -101,9 +103,8 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 		return XDP_PASS;
 	}
 
-	/* An ICMP error's quote already has the VIP as its source: only the outer header changes.
-	 */
-	if (packet_rewrite(&pkt, data_end, &vip, pkt.ds & 0x3, 0) < 0) {
+	/* In an ICMP error the quote's source is the VIP already: only the outer header changes. */
+	if (packet_rewrite(&pkt, data_end, &vip, by_dscp ? pkt.ds & 0x3 : pkt.ds, 0) < 0) {
 		*counter = BACKEND_COUNTER_MALFORMED;
 		return XDP_PASS;
 	}
@@ -117,13 +118,10 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 SEC("xdp")
 int l3dsr_backend(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u64 frame_length = data_end - data;
+	__u64 frame_length = xdp_frame_length(ctx);
 	__u32 counter = BACKEND_COUNTER_PASS;
-	int action;
+	int action = backend_process(ctx, frame_length, &counter);
 
-	action = backend_process(ctx, frame_length, &counter);
 	counter_add(&counters, counter, frame_length);
 	return action;
 }

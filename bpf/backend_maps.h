@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "l3dsr_common.h"
+#include "counters.h"
 
 /* The daemon fills local_addresses, dscp_vips and port_vips; the program only counts. */
 
@@ -33,18 +34,8 @@ struct {
 	__type(value, struct restore_target);
 } port_vips SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BACKEND_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, struct traffic_counter);
-} counters SEC(".maps");
+TRAFFIC_COUNTER_MAP(BACKEND_COUNTER_MAX) counters SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, L3DSR_MAX_VIPS);
-	__type(key, __u32);
-	__type(value, struct traffic_counter);
-} vip_traffic SEC(".maps");
+TRAFFIC_COUNTER_MAP(L3DSR_MAX_VIPS) vip_traffic SEC(".maps");
 
 #endif /* L3DSR_BACKEND_MAPS_H */

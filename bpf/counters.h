@@ -7,6 +7,27 @@
 
 #include "l3dsr_common.h"
 
+/* A per-CPU array of traffic counters: the counters, vip_traffic and backend_traffic maps. */
+#define TRAFFIC_COUNTER_MAP(entries)                                                               \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, entries);                                                      \
+		__type(key, __u32);                                                                \
+		__type(value, struct traffic_counter);                                             \
+	}
+
+/*
+ * The bytes a frame counts for: all of it, Ethernet header included. (Subtracting packet
+ * pointers is why loading needs CAP_PERFMON besides CAP_BPF and CAP_NET_ADMIN.)
+ */
+static __always_inline __u64 xdp_frame_length(const struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	return data_end - data;
+}
+
 /* Per-CPU maps: no other CPU writes this slot, so plain increments are exact. */
 static __always_inline void counter_add(void *map, __u32 index, __u64 bytes)
 {

@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "l3dsr_common.h"
+#include "counters.h"
 
 /*
  * Every map is filled by user space (l3dsrd); the program only reads them, except flows,
@@ -85,25 +86,10 @@ struct {
 	__type(value, struct flow_budget);
 } flow_budget SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_COUNTER_MAX);
-	__type(key, __u32);
-	__type(value, struct traffic_counter);
-} counters SEC(".maps");
+TRAFFIC_COUNTER_MAP(LB_COUNTER_MAX) counters SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, L3DSR_MAX_VIPS);
-	__type(key, __u32);
-	__type(value, struct traffic_counter);
-} vip_traffic SEC(".maps");
+TRAFFIC_COUNTER_MAP(L3DSR_MAX_VIPS) vip_traffic SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, L3DSR_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct traffic_counter);
-} backend_traffic SEC(".maps");
+TRAFFIC_COUNTER_MAP(L3DSR_MAX_BACKENDS) backend_traffic SEC(".maps");
 
 #endif /* L3DSR_LB_MAPS_H */

@@ -1,5 +1,4 @@
-/* parse.h: bounds-checked parsing of Ethernet, IPv4, IPv6 and the transport header, for both
- * programs. */
+/* parse.h: bounds-checked parsing of Ethernet, IPv4, IPv6 and transport headers (both programs). */
 #ifndef L3DSR_PARSE_H
 #define L3DSR_PARSE_H
 
@@ -269,8 +268,7 @@ static __always_inline int packet_is_icmp(const struct packet *pkt)
 	       (pkt->family == 6 && pkt->protocol == IPPROTO_ICMPV6);
 }
 
-/* The errors that quote a packet a VIP sent: unreachable (incl. frag-needed), too big, ttl, param.
- */
+/* The errors that quote the packet they are about: unreachable, too big, time, parameter. */
 static __always_inline int icmp_type_is_error(__u8 family, __u8 type)
 {
 	if (family == 4)
@@ -333,8 +331,7 @@ static __always_inline enum parse_result parse_icmp_quote(const struct packet *p
 		ports = (void *)(ip6h + 1);
 	}
 	if (protocol_has_ports(flow->protocol)) {
-		/* ICMP quotes at least 8 bytes of the transport header; the ports are the first 4.
-		 */
+		/* ICMP quotes at least 8 bytes of the transport header: ports come first. */
 		if ((void *)(ports + 2) > data_end || (void *)(ports + 2) > pkt->ip_end)
 			return PARSE_MALFORMED;
 		flow->destination_port = ports[0];

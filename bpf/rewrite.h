@@ -1,5 +1,4 @@
-/* rewrite.h: changes a parsed packet's destination, DS field and TTL, with every checksum kept
- * right. */
+/* rewrite.h: sets a packet's destination, DS field and TTL, and fixes every checksum they touch. */
 #ifndef L3DSR_REWRITE_H
 #define L3DSR_REWRITE_H
 

@@ -16,8 +16,8 @@ enum fixture_program {
 
 /* One frame the row accepts as output; several when the backend depends on the flow hash. */
 struct fixture_output {
-	const char *backend; /* the backend it was sent to, "" for a frame not rewritten */
-	const char *scapy;   /* how fixtures.py built it */
+	const char *backend;	 /* the backend it was sent to, "" for a frame not rewritten */
+	const char *description; /* how fixtures.py built it from the input's expression */
 	size_t length;
 	const uint8_t *bytes;
 };
@@ -51,7 +51,6 @@ struct fixture {
 	const struct fixture_counter *counters;
 };
 
-extern const struct test_config fixture_config;
 extern const struct fixture fixture_rows[];
 extern const size_t fixture_row_count;
 

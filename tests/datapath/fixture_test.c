@@ -132,7 +132,7 @@ static int output_check(const struct fixture *row, const struct harness_result *
 	nearest = choice ? choice->output : output_nearest(row, result);
 	row_describe(row);
 	printf("# the output is none of the %zu expected frame(s); nearest: %s\n",
-	       row->output_count, row->outputs[nearest].scapy);
+	       row->output_count, row->outputs[nearest].description);
 	report_frames(row->outputs[nearest].bytes, row->outputs[nearest].length, result->frame,
 		      result->length);
 	return 0;
@@ -147,9 +147,9 @@ static void row_run(const struct fixture *row)
 
 	assert_true(row->counter_count <= sizeof(before) / sizeof(before[0]));
 	if (row->program == FIXTURE_LB)
-		assert_int_equal(
-		    test_config_set_lb_settings(harness, fixture_config.hash_seed, row->flow_table),
-		    0);
+		assert_int_equal(test_config_set_lb_settings(harness, scenario_config.hash_seed,
+							     row->flow_table),
+				 0);
 	counters_read(harness, row, before);
 	assert_int_equal(harness_run(harness, row->input, row->input_length, &result), 0);
 	counters_read(harness, row, after);
@@ -182,10 +182,10 @@ static void row_spread(const struct fixture *row)
 		if (j == distinct && distinct < sizeof(backends) / sizeof(backends[0]))
 			backends[distinct++] = flow_choices[i].backend;
 	}
+	printf("# %zu flows named \"%s...\" reached %zu distinct backend(s)\n", flows, row->flow,
+	       distinct);
 	if (distinct < row->minimum_backends) {
-		printf("# %zu flows named \"%s...\" reached %zu distinct backend(s), expected at "
-		       "least %zu\n",
-		       flows, row->flow, distinct, row->minimum_backends);
+		printf("# expected at least %zu\n", row->minimum_backends);
 		fail_msg("%s", row->what);
 	}
 }
@@ -203,10 +203,10 @@ static void row_test(void **state)
 static int harnesses_open(void)
 {
 	if (harness_open(&lb_harness, harness_object_path("lb.bpf.o")) ||
-	    test_config_fill_lb(&lb_harness, &fixture_config))
+	    test_config_fill_lb(&lb_harness, &scenario_config))
 		return -1;
 	if (harness_open(&backend_harness, harness_object_path("backend.bpf.o")) ||
-	    test_config_fill_backend(&backend_harness, &fixture_config))
+	    test_config_fill_backend(&backend_harness, &scenario_config))
 		return -1;
 	return 0;
 }

@@ -10,17 +10,19 @@ hash, a row lists one expected frame per backend of the VIP, and rows naming the
 land on the same one.
 
 Usage: fixtures.py > fixture_rows.c (deterministic: the same output on every run).
+The configuration the rows run against is scenario.py's (scenario.py > scenario_config.c).
 """
 import sys
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP, IPOption_RR, fragment
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6,
-                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, fragment6)
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                IPv6ExtHdrRouting, fragment6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
 import scenario
-from cemit import c_address, c_bytes, c_string
+from cemit import c_bytes, c_string
 from scenario import C4, C6, CONTEXT, R4, R6, TOPOLOGY, eth, ether, vip
 from topology import XDP_PASS
 
@@ -80,7 +82,7 @@ def lb(what, expression, forward=None, flow=None, flow_table=True, counters=()):
     else:
         owner = vip(forward)
         for backend in owner.backends:
-            path = TOPOLOGY.path(backend)
+            path = TOPOLOGY.path(backend, ip_length(row.input))
             macs = (path.source_mac, path.destination_mac) if path.forwarded else None
             expected = build(expression, scenario.lb_rewrite(owner, backend, path.forwarded), macs)
             assert row.verdict in (None, path.verdict), "%s: backends on different paths" % what
@@ -109,6 +111,12 @@ def backend(what, expression, restore=None, counters=()):
         row.outputs = [(owner.address, description, expected)]
     row.counters = counters_of(counters, len(row.input))
     ROWS.append(row)
+
+
+def ip_length(frame):
+    """The IP packet's length by its header (what bpf_fib_lookup compares with the MTU)."""
+    layer = scenario.outer_ip(Ether(frame))
+    return layer.len if isinstance(layer, IP) else 40 + layer.plen
 
 
 def spread(what, flow_prefix, minimum_backends):
@@ -164,6 +172,7 @@ SCOPE = dict(vars(scenario))
 SCOPE.update(Ether=Ether, Dot1Q=Dot1Q, Dot1AD=Dot1AD, ARP=ARP, IP=IP, TCP=TCP, UDP=UDP,
              ICMP=ICMP, IPOption_NOP=IPOption_NOP, IPOption_RR=IPOption_RR, IPv6=IPv6,
              IPv6ExtHdrFragment=IPv6ExtHdrFragment, IPv6ExtHdrDestOpt=IPv6ExtHdrDestOpt,
+             IPv6ExtHdrHopByHop=IPv6ExtHdrHopByHop, IPv6ExtHdrRouting=IPv6ExtHdrRouting,
              ICMPv6PacketTooBig=ICMPv6PacketTooBig, ICMPv6DestUnreach=ICMPv6DestUnreach,
              ICMPv6EchoRequest=ICMPv6EchoRequest, Raw=Raw, to_host=to_host, frag4=frag4,
              frag6=frag6, cut=cut, quote=quote, zero_sum_udp=zero_sum_udp)
@@ -328,6 +337,15 @@ def rows_lb_ipv6():
     lb("v6 VIP whose low 4 bytes are 192.0.2.99 takes its own traffic",
        "eth(IPv6(src=C6, dst='2001:db8:f::c000:263')/TCP(sport=40049, dport=80, flags='S'))",
        forward="lowbytes6")
+    lb("v6 with a destination options header before TCP",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrDestOpt()/TCP(sport=40051, dport=80, "
+       "flags='S'))", forward="web6")
+    lb("v6 with hop-by-hop and destination options headers before UDP",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrHopByHop()/IPv6ExtHdrDestOpt()"
+       "/UDP(sport=40052, dport=53)/Raw(load=b'query'))", forward="dns6")
+    lb("v6 with a routing header passes untouched",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrRouting(addresses=['2001:db8:f::11'])"
+       "/TCP(sport=40053, dport=80, flags='S'))")
     lb("802.1Q-tagged v6 TCP to a VIP passes untouched",
        "Ether(src=ROUTER_MAC, dst=LB_MAC)/Dot1Q(vlan=100)/IPv6(src=C6, dst='2001:db8:f::10')"
        "/TCP(sport=40050, dport=80, flags='S')")
@@ -419,6 +437,9 @@ def rows_lb_icmp():
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))",
        forward="web4")
+    lb("v4 ICMP frag-needed with TTL 1 passes untouched",
+       "eth(IP(src=R4, dst='192.0.2.10', ttl=1)/ICMP(type=3, code=4, nexthopmtu=1400)"
+       "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))")
     lb("v4 ICMP error quoting a port without VIP passes untouched",
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=9999, dport=41101, flags='A')))")
@@ -490,6 +511,16 @@ def rows_lb_fib():
            forward="blackhole" + family)
         lb("v%s backend without route: XDP_PASS rewritten" % family, frame(5),
            forward="noroute" + family)
+        lb("v%s 1280-byte packet to a backend behind an MTU 1280 route: %s" % (
+               family, "XDP_TX"),
+           "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
+           % (layer, client, base, 1280 - (28 if family == "4" else 48)),
+           forward="smallmtu" + family)
+        lb("v%s 1281-byte packet to a backend behind an MTU 1280 route: XDP_PASS rewritten"
+           % family,
+           "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
+           % (layer, client, base, 1281 - (28 if family == "4" else 48)),
+           forward="smallmtu" + family, counters=[("counters", "LB_COUNTER_FIB_FAIL")])
 
 
 def rows_backend():
@@ -584,35 +615,6 @@ def rows_backend():
 
 # Writing the C source ------------------------------------------------------------------------
 
-PROTOCOLS = {"tcp": "IPPROTO_TCP", "udp": "IPPROTO_UDP", "any": "0"}
-
-
-def emit_config(out):
-    for vip_ in scenario.VIPS:
-        out.append("static const struct test_backend backends_of_%s[] = {\n" % vip_.name)
-        for address, backend_id in zip(vip_.backends, vip_.backend_ids):
-            out.append("\t{.address = %s, .id = %d},\n" % (c_address(address), backend_id))
-        out.append("};\n")
-    out.append("static const struct test_vip fixture_vips[] = {\n")
-    for vip_ in scenario.VIPS:
-        out.append("\t{.name = %s, .address = %s, .family = %d, .protocol = %s, .port = %d, "
-                   ".dscp = %d, .table_size = %d, .backend_count = %d, .backends = "
-                   "backends_of_%s},\n" % (
-                       c_string(vip_.name), c_address(vip_.address), vip_.family,
-                       PROTOCOLS[vip_.protocol], vip_.port, vip_.dscp or 0, vip_.table_size,
-                       len(vip_.backends), vip_.name))
-    out.append("};\nstatic const struct l3dsr_address fixture_local_addresses[] = {\n")
-    for address in scenario.LOCAL_ADDRESSES:
-        out.append("\t%s,\n" % c_address(address))
-    out.append("};\nconst struct test_config fixture_config = {\n"
-               "\t.hash_seed = 0x%08x,\n\t.flow_table = 1,\n"
-               "\t.vip_count = sizeof(fixture_vips) / sizeof(fixture_vips[0]),\n"
-               "\t.vips = fixture_vips,\n"
-               "\t.local_address_count = sizeof(fixture_local_addresses) / "
-               "sizeof(fixture_local_addresses[0]),\n"
-               "\t.local_addresses = fixture_local_addresses,\n};\n\n" % scenario.HASH_SEED)
-
-
 def emit_row(out, number, row):
     prefix = "row%d" % number
     out.append("/* %s */\n" % row.what.replace("*/", "* /"))
@@ -634,6 +636,11 @@ def emit_row(out, number, row):
 def emit_table(out):
     out.append("const struct fixture fixture_rows[] = {\n")
     for number, row in enumerate(ROWS):
+        if row.program == "FIXTURE_SPREAD":
+            out.append("\t{.what = %s,\n\t .program = FIXTURE_SPREAD,\n\t .flow = %s, "
+                       ".minimum_backends = %d},\n" % (c_string(row.what), c_string(row.flow),
+                                                        row.minimum_backends))
+            continue
         prefix = "row%d" % number
         out.append("\t{.what = %s,\n\t .program = %s,\n\t .scapy = %s,\n"
                    "\t .input_length = %d, .input = %s_input,\n"
@@ -656,15 +663,11 @@ def main():
     duplicate = {name for name in names if names.count(name) > 1}
     assert not duplicate, "rows with the same name: %s" % duplicate
     out = ["/* Generated by tests/datapath/fixtures.py: do not edit. */\n",
-           "#include <linux/bpf.h>\n#include <netinet/in.h>\n#include <stddef.h>\n\n",
+           "#include <linux/bpf.h>\n#include <stddef.h>\n\n",
            "#include \"fixture.h\"\n\n"]
-    emit_config(out)
     for number, row in enumerate(ROWS):
         if row.program != "FIXTURE_SPREAD":
             emit_row(out, number, row)
-        else:
-            out.append("#define row%d_input NULL\n#define row%d_outputs NULL\n"
-                       "#define row%d_counters NULL\n\n" % (number, number, number))
     emit_table(out)
     sys.stdout.write("".join(out))
 

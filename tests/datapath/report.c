@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 #define REPORT_LINE 16
+/* Frames up to this long are shown whole. */
+#define REPORT_SHORT_FRAME 128
 
 size_t report_first_difference(const uint8_t *expected, size_t expected_length,
 			       const uint8_t *actual, size_t actual_length)
@@ -48,12 +50,26 @@ void report_hex(const char *title, const uint8_t *frame, size_t length)
 		report_line("", frame, length, start);
 }
 
+static int report_line_differs(const uint8_t *expected, size_t expected_length,
+			       const uint8_t *actual, size_t actual_length, size_t start)
+{
+	size_t longer = expected_length > actual_length ? expected_length : actual_length;
+	size_t offset;
+
+	for (offset = start; offset < start + REPORT_LINE && offset < longer; offset++)
+		if (offset >= expected_length || offset >= actual_length ||
+		    expected[offset] != actual[offset])
+			return 1;
+	return 0;
+}
+
 void report_frames(const uint8_t *expected, size_t expected_length, const uint8_t *actual,
 		   size_t actual_length)
 {
 	size_t longer = expected_length > actual_length ? expected_length : actual_length;
 	size_t first = report_first_difference(expected, expected_length, actual, actual_length);
 	size_t start, offset;
+	int skipped = 0;
 
 	if (first < expected_length && first < actual_length)
 		printf("# first difference at offset %zu (0x%zx): expected 0x%02x, actual 0x%02x\n",
@@ -61,13 +77,21 @@ void report_frames(const uint8_t *expected, size_t expected_length, const uint8_
 	else
 		printf("# first difference at offset %zu: expected %zu bytes, actual %zu bytes\n",
 		       first, expected_length, actual_length);
+	/* Long frames: only the lines that differ and the lines either side of them. */
 	for (start = 0; start < longer; start += REPORT_LINE) {
-		int differs = 0;
+		int differs =
+		    report_line_differs(expected, expected_length, actual, actual_length, start);
 
-		for (offset = start; offset < start + REPORT_LINE && offset < longer; offset++)
-			if (offset >= expected_length || offset >= actual_length ||
-			    expected[offset] != actual[offset])
-				differs = 1;
+		if (longer > REPORT_SHORT_FRAME && !differs &&
+		    !report_line_differs(expected, expected_length, actual, actual_length,
+					 start + REPORT_LINE) &&
+		    (start == 0 || !report_line_differs(expected, expected_length, actual,
+							actual_length, start - REPORT_LINE))) {
+			if (!skipped++)
+				printf("#   ...\n");
+			continue;
+		}
+		skipped = 0;
 		report_line("expected", expected, expected_length, start);
 		report_line("actual", actual, actual_length, start);
 		if (!differs)

@@ -47,25 +47,31 @@ static int test_config_update(const struct harness *harness, const char *map, co
 	return 0;
 }
 
+int test_config_write_lb_settings(const struct harness *harness, const struct lb_settings *settings)
+{
+	__u32 zero = 0;
+
+	return test_config_update(harness, "settings", &zero, settings);
+}
+
 int test_config_set_lb_settings(const struct harness *harness, uint32_t hash_seed, int flow_table)
 {
 	struct lb_settings settings = {
 	    .hash_seed = hash_seed,
 	    .flags = flow_table ? LB_SETTINGS_F_FLOW_TABLE : 0,
 	};
-	__u32 zero = 0;
 
-	return test_config_update(harness, "settings", &zero, &settings);
+	return test_config_write_lb_settings(harness, &settings);
 }
 
-/* The ring of VIP as the daemon builds it: maglev_build over the VIP's backends, equal weights. */
-static int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *ring)
+int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *ring)
 {
 	struct maglev_backend *backends;
 	size_t i;
 	int err;
 
-	backends = calloc(vip->backend_count, sizeof(*backends));
+	/* A VIP may have no backend: its ring is all MAGLEV_EMPTY. */
+	backends = calloc(vip->backend_count ? vip->backend_count : 1, sizeof(*backends));
 	if (!backends)
 		return -ENOMEM;
 	for (i = 0; i < vip->backend_count; i++) {
@@ -80,16 +86,14 @@ static int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uin
 	return err;
 }
 
-/* Creates VIP's ring as an inner map (BPF_F_INNER_MAP: sizes differ per VIP) and plugs it in. */
-static int test_config_add_ring(const struct harness *harness, const struct test_vip *vip,
-				uint32_t vip_index, uint32_t seed)
+int test_config_set_ring(const struct harness *harness, const struct test_vip *vip,
+			 uint32_t vip_index, const uint32_t *ring)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, options, .map_flags = BPF_F_INNER_MAP);
 	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	uint32_t *slots = NULL, *ring = NULL;
+	uint32_t *slots, i;
 	int ring_fd, err;
 	__u32 count;
-	uint32_t i;
 
 	ring_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_ring", sizeof(__u32), sizeof(__u32),
 				 vip->table_size, &options);
@@ -100,14 +104,10 @@ static int test_config_add_ring(const struct harness *harness, const struct test
 		return err;
 	}
 	slots = calloc(vip->table_size, sizeof(*slots));
-	ring = calloc(vip->table_size, sizeof(*ring));
-	if (!slots || !ring) {
+	if (!slots) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = test_config_build_ring(vip, seed, ring);
-	if (err)
-		goto out;
 	for (i = 0; i < vip->table_size; i++)
 		slots[i] = i;
 	count = vip->table_size;
@@ -116,11 +116,27 @@ static int test_config_add_ring(const struct harness *harness, const struct test
 		fprintf(stderr, "vip %s: filling the ring: %s\n", vip->name, strerror(errno));
 		goto out;
 	}
+	/* Swapped in whole, as the daemon does when a ring changes size. */
 	err = test_config_update(harness, "maglev_rings", &vip_index, &ring_fd);
 out:
 	free(slots);
-	free(ring);
 	close(ring_fd);
+	return err;
+}
+
+/* VIP's ring as the daemon builds it (maglev_build over its backends, equal weights). */
+static int test_config_add_ring(const struct harness *harness, const struct test_vip *vip,
+				uint32_t vip_index, uint32_t seed)
+{
+	uint32_t *ring = calloc(vip->table_size, sizeof(*ring));
+	int err;
+
+	if (!ring)
+		return -ENOMEM;
+	err = test_config_build_ring(vip, seed, ring);
+	if (!err)
+		err = test_config_set_ring(harness, vip, vip_index, ring);
+	free(ring);
 	return err;
 }
 

@@ -52,6 +52,9 @@ struct test_config {
 	const struct l3dsr_address *local_addresses;
 };
 
+/* The configuration of scenario.py (generated into scenario_config.c). */
+extern const struct test_config scenario_config;
+
 /*
  * Fills the load balancer's maps: settings, vip_addresses, vips, backends and one Maglev ring
  * per VIP (an inner ARRAY of table_size slots built by maglev_build) in maglev_rings.
@@ -61,6 +64,15 @@ int test_config_fill_lb(const struct harness *harness, const struct test_config 
 
 /* Writes the settings entry: the seed and whether the flow table is used. */
 int test_config_set_lb_settings(const struct harness *harness, uint32_t hash_seed, int flow_table);
+int test_config_write_lb_settings(const struct harness *harness,
+				  const struct lb_settings *settings);
+
+/* VIP's ring as the daemon builds it: maglev_build over its backends, equal weights, SEED. */
+int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *ring);
+
+/* Puts RING (table_size backend ids) in place as VIP's ring: a new inner map, swapped in. */
+int test_config_set_ring(const struct harness *harness, const struct test_vip *vip,
+			 uint32_t vip_index, const uint32_t *ring);
 
 /*
  * Fills the backend's maps: local_addresses, dscp_vips (VIPs with a DSCP code) and port_vips

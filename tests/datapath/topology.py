@@ -4,7 +4,8 @@ Reads the same `ip -batch` lines netns.sh runs and answers, for a backend addres
 balancer's bpf_fib_lookup reaches it: the verdict, and the MACs a forwarded frame must carry.
 A deliberately small model of the kernel's routing, enough for this one topology:
 a permanent neighbour entry -> forwarded on its link; a route "via" a gateway -> forwarded to the
-gateway's MAC; an on-link address without entry -> no neighbour; anything else -> fib failure.
+gateway's MAC; an on-link address without entry -> no neighbour; a packet larger than its
+route's MTU, or anything else -> fib failure.
 """
 import ipaddress
 import os
@@ -35,6 +36,7 @@ class Topology:
         self.neighbours = {}       # address -> (MAC, link)
         self.connected = []        # (network, link)
         self.gateways = []         # (network, gateway address, link)
+        self.mtus = []             # (network, MTU) of the routes that set one
         with open(path) as lines:
             for line in lines:
                 words = line.split()
@@ -56,13 +58,19 @@ class Topology:
             self.gateways.append((ipaddress.ip_network(rest[1]),
                                   ipaddress.ip_address(rest[rest.index("via") + 1]),
                                   rest[rest.index("dev") + 1]))
+        elif verb == "route" and "mtu" in rest:
+            value = rest[rest.index("mtu") + 1:]
+            value = value[1] if value[0] == "lock" else value[0]
+            self.mtus.append((ipaddress.ip_network(rest[1]), int(value)))
 
     def mac(self, link):
         return self.link_mac[link]
 
-    def path(self, backend, ingress="{ingress}"):
-        """The Path of a frame rewritten to BACKEND that arrived on INGRESS."""
+    def path(self, backend, ip_length, ingress="{ingress}"):
+        """The Path of a packet of IP_LENGTH bytes rewritten to BACKEND, arrived on INGRESS."""
         address = ipaddress.ip_address(backend)
+        if any(address in network and ip_length > mtu for network, mtu in self.mtus):
+            return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
         next_hop = address
         for network, gateway, _ in self.gateways:
             if address in network:
