@@ -178,26 +178,25 @@ static void config_unknown_key(struct config_parser *parser, const char *key)
 /* Whether KEY may be given here; reports why not. */
 static bool config_key_allowed(struct config_parser *parser, const struct config_key *key)
 {
-	if (key->section != parser->section) {
-		if (key->section == SECTION_GLOBAL)
-			config_error(
-			    parser, parser->line,
-			    "key \"%s\" is not valid in [vip %s] (expected it in [global])",
-			    key->name, config_current_vip(parser)->name);
-		else
-			config_error(parser, parser->line,
-				     "key \"%s\" is not valid in [global] (expected it in a [vip "
-				     "NAME] section)",
-				     key->name);
-		return false;
-	}
+	/* The role first: in backend.conf a key of lb.conf is wrong in any section. */
 	if (parser->role == ROLE_BACKEND && !key->on_backend) {
 		config_error(parser, parser->line,
 			     "key \"%s\" is only for lb.conf (not valid in backend.conf)",
 			     key->name);
 		return false;
 	}
-	return true;
+	if (key->section == parser->section)
+		return true;
+	if (key->section == SECTION_GLOBAL)
+		config_error(parser, parser->line,
+			     "key \"%s\" is not valid in [vip %s] (expected it in [global])",
+			     key->name, config_current_vip(parser)->name);
+	else
+		config_error(parser, parser->line,
+			     "key \"%s\" is not valid in [global] (expected it in a [vip NAME] "
+			     "section)",
+			     key->name);
+	return false;
 }
 
 static void config_parse_assignment(struct config_parser *parser, char *line)

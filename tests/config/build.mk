@@ -5,22 +5,27 @@ TEST_PROGRAMS += $(CONFIG_TEST)
 # The suite runs the tests under valgrind: a leak or a bad access fails it.
 DEPS_TEST += valgrind
 
+# malloc and realloc are wrapped so that test_config_oom.c can make each one fail in turn.
+CONFIG_TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=realloc
+
 $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_config_limits.o \
+		$(BUILD)/tests/config/test_config_oom.o $(BUILD)/tests/config/config_invariants.o \
 		$(CONFIG_OBJECTS)
-	$(CC) $(CFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ $^
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): they see
 # what valgrind does not (stack overflows, undefined behaviour), so the regressions the fuzzer
 # found under its sanitizers fail make check too.
 CONFIG_TEST_SANITIZED := $(BUILD)/tests/config/test_config_sanitized
 TEST_PROGRAMS += $(CONFIG_TEST_SANITIZED)
-CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c
+CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c \
+	tests/config/test_config_oom.c tests/config/config_invariants.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 $(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*.h tests/config/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) -o $@ $(CONFIG_TEST_SOURCES) \
-		$(CONFIG_SOURCES)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ \
+		$(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES)
 
 # libFuzzer over config_parse_buffer, both roles. The corpus in build/fuzz/corpus grows from
 # run to run; every crash found is kept in tests/config/regressions/, which make check replays.
@@ -31,9 +36,11 @@ FUZZ_CONFIG := $(FUZZ_DIR)/fuzz_config
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ibpf -Isrc -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(FUZZ_CONFIG): tests/config/fuzz_config.c $(CONFIG_SOURCES) $(wildcard src/config*.h)
+FUZZ_SOURCES := tests/config/fuzz_config.c tests/config/config_invariants.c $(CONFIG_SOURCES)
+
+$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config*.h tests/config/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ tests/config/fuzz_config.c $(CONFIG_SOURCES)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SOURCES)
 
 fuzz:
 	$(MAKE) deps DEPS_BUILD="$(DEPS_FUZZ)" DEPS_TEST=

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "l3dsr_common.h"
+#include "config_invariants.h"
 #include "test_config.h"
 
 static int tap_count;
@@ -210,47 +210,6 @@ static char *expected_messages(const char *text)
 	return expected;
 }
 
-/*
- * What must hold after any parse: on errors an empty configuration and a count as the last
- * line; on success values within the limits the daemon relies on.
- */
-static bool invariants_hold(const struct parse_outcome *outcome, const char **broken)
-{
-	const struct l3dsr_config *config = &outcome->config;
-	size_t backends = 0;
-
-	if (outcome->errors > 0) {
-		*broken = "a configuration with errors is not empty";
-		return config->vip_count == 0 && config->vips == NULL;
-	}
-	*broken = "a successful parse wrote an error count";
-	if (strstr(outcome->output, " error"))
-		return false;
-	*broken = "a parsed value is out of its range";
-	if (config->vip_count > L3DSR_MAX_VIPS)
-		return false;
-	for (size_t i = 0; i < config->vip_count; i++) {
-		const struct vip_config *vip = &config->vips[i];
-
-		backends += vip->backend_count;
-		if (vip->dscp >= L3DSR_DSCP_CODES || vip->name[0] == '\0')
-			return false;
-		if (config->role == ROLE_BACKEND)
-			continue;
-		if (vip->backend_count == 0 || vip->table_size < vip->backend_count ||
-		    vip->table_size > L3DSR_MAX_TABLE_SIZE)
-			return false;
-		if (vip->check.type != CHECK_NONE &&
-		    (vip->check.port == 0 || vip->check.timeout_ms >= vip->check.interval_ms))
-			return false;
-		for (size_t j = 0; j < vip->backend_count; j++)
-			if (vip->backends[j].address.family != vip->address.family ||
-			    vip->backends[j].weight > 1000)
-				return false;
-	}
-	return backends <= L3DSR_MAX_BACKENDS;
-}
-
 static char *read_whole_file(const char *path, size_t *length)
 {
 	FILE *file = fopen(path, "r");
@@ -321,7 +280,8 @@ static void test_config_file(const char *directory, const char *file, bool good)
 	} else {
 		tap_result(outcome.errors > 0, "%s: refused (%d errors)", what, outcome.errors);
 	}
-	if (!tap_result(invariants_hold(&outcome, &broken), "%s: invariants hold", what))
+	broken = config_invariants_broken(&outcome.config, outcome.errors, outcome.output);
+	if (!tap_result(!broken, "%s: invariants hold", what))
 		tap_diagnostic("broken", broken);
 	parse_outcome_free(&outcome);
 	free(expected);
@@ -360,12 +320,12 @@ static void test_config_regressions(const char *directory)
 		text = read_whole_file(path, &length);
 		for (size_t r = 0; text && r < 2; r++) {
 			struct parse_outcome outcome;
-			const char *broken = "";
-			bool held;
+			const char *broken;
 
 			parse_buffer("fuzz", text, length, roles[r], &outcome);
-			held = invariants_hold(&outcome, &broken);
-			if (!tap_result(held, "regressions/%s as %s: parsed, invariants hold",
+			broken = config_invariants_broken(&outcome.config, outcome.errors,
+							  outcome.output);
+			if (!tap_result(!broken, "regressions/%s as %s: parsed, invariants hold",
 					entries[i]->d_name, r == 0 ? "lb" : "backend"))
 				tap_diagnostic("broken", broken);
 			parse_outcome_free(&outcome);
@@ -396,6 +356,48 @@ static void test_config_examples(void)
 	}
 }
 
+/*
+ * The examples of l3dsr.conf(5) must be valid too: each fenced block of the page that starts
+ * with "# lb.conf" or "# backend.conf" is parsed in that role and must give no message.
+ */
+static void test_config_manual(const char *path)
+{
+	size_t length, found = 0;
+	char *text = read_whole_file(path, &length);
+	char *block = text;
+
+	if (!tap_result(text != NULL, "%s: readable", path))
+		return;
+	while ((block = strstr(block, "\n```\n"))) {
+		char *end = strstr(block + 5, "\n```\n");
+		enum l3dsr_role role = ROLE_LB;
+		struct parse_outcome outcome;
+		char what[64];
+
+		if (!end)
+			break;
+		block += 5;
+		if (strncmp(block, "# backend.conf\n", 15) == 0)
+			role = ROLE_BACKEND;
+		else if (strncmp(block, "# lb.conf\n", 10) != 0) {
+			block = end + 5;
+			continue;
+		}
+		found++;
+		snprintf(what, sizeof(what), "%s: the %s example", path,
+			 role == ROLE_LB ? "lb.conf" : "backend.conf");
+		parse_buffer("example", block, (size_t)(end + 1 - block), role, &outcome);
+		expect_output(&outcome, "", what);
+		tap_result(outcome.errors == 0 && outcome.config.vip_count >= 2, "%s: %zu VIPs",
+			   what, outcome.config.vip_count);
+		parse_outcome_free(&outcome);
+		block = end + 5;
+	}
+	tap_result(found == 2, "%s: an lb.conf and a backend.conf example (found %zu)", path,
+		   found);
+	free(text);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -403,7 +405,9 @@ int main(void)
 	test_config_directory("tests/config/bad", false);
 	test_config_regressions("tests/config/regressions");
 	test_config_examples();
+	test_config_manual("docs/man/l3dsr.conf.5.scd");
 	test_config_limits();
+	test_config_out_of_memory();
 	printf("1..%d\n", tap_count);
 	return tap_failures > 0;
 }

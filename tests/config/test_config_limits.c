@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config_invariants.h"
 #include "config_parser.h"
 #include "l3dsr_common.h"
 #include "test_config.h"
@@ -323,6 +324,19 @@ static void test_api(void)
 	config_free(&config);
 }
 
+/* The invariants the regressions and the fuzzer rely on do see a broken outcome. */
+static void test_invariants(void)
+{
+	struct l3dsr_config empty = {.role = ROLE_LB},
+			    not_empty = {.role = ROLE_LB, .vip_count = 1};
+
+	tap_result(config_invariants_broken(&empty, 1, "t.conf: 1 error\n") == NULL &&
+		       config_invariants_broken(&not_empty, 1, "t.conf: 1 error\n") != NULL &&
+		       config_invariants_broken(&empty, 2, "t.conf: 1 error\n") != NULL &&
+		       config_invariants_broken(&empty, 0, "t.conf: 1 error\n") != NULL,
+		   "the invariant check tells a sane outcome from broken ones");
+}
+
 void test_config_limits(void)
 {
 	test_bytes();
@@ -334,4 +348,5 @@ void test_config_limits(void)
 	test_unreadable();
 	test_message_limit();
 	test_api();
+	test_invariants();
 }

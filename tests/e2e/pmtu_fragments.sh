@@ -13,17 +13,17 @@ set -u
 e2e_setup
 e2e_lb_config "$TOPO_DIR/lb.conf" 1 2
 e2e_backend_config "$TOPO_DIR/backend.conf"
-out=$(e2e_start_backends "$TOPO_DIR/backend.conf") || e2e_bail "l3dsrd --role backend ready" "$out"
-out=$(e2e_start_lb "$TOPO_DIR/lb.conf") || e2e_bail "l3dsrd --role lb ready" "$out"
+e2e_must "l3dsrd --role backend ready" e2e_start_backends "$TOPO_DIR/backend.conf"
+e2e_must "l3dsrd --role lb ready" e2e_start_lb "$TOPO_DIR/lb.conf"
 e2e_ok "l3dsrd ready on the LB and ${TOPO_BACKENDS[*]}"
 
 # --- PMTU ---------------------------------------------------------------------------------------
 SIZE=300000
 topology_exec router ip -4 route add "$TOPO_CLIENT_ADDR4/32" dev eth0 mtu 1200
 topology_exec router ip -6 route add "$TOPO_CLIENT_ADDR6/128" dev eth0 mtu 1280
-out=$(e2e_capture_start icmp-lb "$TOPO_NS_SWITCH" "$TOPO_LB_PEER") || e2e_bail "capture" "$out"
+e2e_must "capture" e2e_capture_start icmp-lb "$TOPO_NS_SWITCH" "$TOPO_LB_PEER"
 for host in "${TOPO_BACKENDS[@]}"; do
-	out=$(e2e_capture_start "icmp-$host" "$TOPO_NS_SWITCH" "b-$host") || e2e_bail "capture" "$out"
+	e2e_must "capture" e2e_capture_start "icmp-$host" "$TOPO_NS_SWITCH" "b-$host"
 done
 declare -A served=()
 for family in 4 6; do
@@ -82,10 +82,9 @@ done
 # --- fragmented UDP datagrams to a UDP VIP -----------------------------------------------------
 for i in "${!TOPO_BACKENDS[@]}"; do
 	host=${TOPO_BACKENDS[$i]}
-	topology_exec "$host" "$E2E_PYTHON" "$E2E_ROOT/tests/e2e/udp_fragments.py" serve \
-		--name "$host" --port "$E2E_UDP_PORT" "$TOPO_VIP4" "$TOPO_VIP6" \
-		>"$TOPO_DIR/udp-$host.log" 2>&1 &
-	topology_track_pid $!
+	topology_spawn "$host" "$TOPO_DIR/udp-$host.log" "$E2E_PYTHON" \
+		"$E2E_ROOT/tests/e2e/udp_fragments.py" serve --name "$host" --port "$E2E_UDP_PORT" \
+		"$TOPO_VIP4" "$TOPO_VIP6"
 done
 for host in "${TOPO_BACKENDS[@]}"; do
 	for ((tries = 50; tries > 0; tries--)); do
@@ -109,6 +108,6 @@ for family in 4 6; do
 done
 
 . "$E2E_ROOT/tests/e2e/counters.sh"
-e2e_check_no_untracked_fragments
+e2e_check_fragment_counters
 
 e2e_finish

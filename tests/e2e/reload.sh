@@ -17,8 +17,8 @@ e2e_setup --backends 3
 e2e_lb_config "$TOPO_DIR/lb-12.conf" 1 2
 e2e_lb_config "$TOPO_DIR/lb-123.conf" 1 2 3
 e2e_backend_config "$TOPO_DIR/backend.conf"
-out=$(e2e_start_backends "$TOPO_DIR/backend.conf") || e2e_bail "l3dsrd --role backend ready" "$out"
-out=$(e2e_start_lb "$TOPO_DIR/lb-12.conf") || e2e_bail "l3dsrd --role lb ready" "$out"
+e2e_must "l3dsrd --role backend ready" e2e_start_backends "$TOPO_DIR/backend.conf"
+e2e_must "l3dsrd --role lb ready" e2e_start_lb "$TOPO_DIR/lb-12.conf"
 e2e_ok "l3dsrd ready on the LB (backend1, backend2) and ${TOPO_BACKENDS[*]}"
 
 declare -A STREAM_PID=() STREAM_FAMILY=()
@@ -26,14 +26,12 @@ declare -A STREAM_PID=() STREAM_FAMILY=()
 # stream_start FAMILY PORT: a streaming download from that source port, in the background.
 stream_start() {
 	local family=$1 port=$2
-	topology_exec client curl -"$family" -sS --max-time $((STREAM_SECONDS + 15)) \
-		--local-port "$port" -o "$TOPO_DIR/stream-$port.body" \
-		-w '%{http_code} %{size_download}' \
-		-g "$(e2e_vip_url "$family" "/stream?seconds=$STREAM_SECONDS")" \
-		>"$TOPO_DIR/stream-$port.result" 2>&1 &
-	STREAM_PID[$port]=$!
+	topology_spawn client "$TOPO_DIR/stream-$port.result" curl -"$family" -sS \
+		--max-time $((STREAM_SECONDS + 15)) --local-port "$port" \
+		-o "$TOPO_DIR/stream-$port.body" -w '%{http_code} %{size_download}' \
+		-g "$(e2e_vip_url "$family" "/stream?seconds=$STREAM_SECONDS")"
+	STREAM_PID[$port]=$TOPO_SPAWNED_PID
 	STREAM_FAMILY[$port]=$family
-	topology_track_pid $!
 }
 
 # stream_backend PORT: the backend a running download comes from (its first line names it).
@@ -80,7 +78,7 @@ for port in "${ports[@]}"; do
 	ON[$port]=$(stream_backend "$port") || ON[$port]=none
 done
 e2e_note "downloads before the reload: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
-out=$(e2e_reload lb "$TOPO_DIR/lb-123.conf") || e2e_bail "reload adding backend3" "$out"
+e2e_must "reload adding backend3" e2e_reload lb "$TOPO_DIR/lb-123.conf"
 running=$(streams_running "${ports[@]}")
 e2e_ok "reload adding backend3 done (RELOADING=1, READY=1); $running of 8 downloads still running"
 ((running == 8)) || e2e_fail "the reload happened while all 8 downloads were running" \
@@ -114,7 +112,7 @@ done
 e2e_note "downloads before the removal: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
 ((on3 >= 2 && others >= 2)) || e2e_bail "downloads on backend3 and on the others" \
 	"backend3: $on3, others: $others after ${#ports[@]} downloads"
-out=$(e2e_reload lb "$TOPO_DIR/lb-12.conf") || e2e_bail "reload removing backend3" "$out"
+e2e_must "reload removing backend3" e2e_reload lb "$TOPO_DIR/lb-12.conf"
 running=$(streams_running "${ports[@]}")
 e2e_ok "reload removing backend3 done; $running of ${#ports[@]} downloads still running"
 ((running == ${#ports[@]})) || e2e_fail "the reload happened while every download was running" \

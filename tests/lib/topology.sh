@@ -5,6 +5,8 @@
 #   topology_exec HOST cmd...                  run cmd in HOST's namespace
 #   topology_ns HOST                           print HOST's namespace name
 #   topology_http_servers                      start an HTTP server on the VIPs of every backend
+#   topology_spawn HOST OUTPUT cmd...          start cmd in the background in HOST's namespace,
+#                                              output to OUTPUT; its PID in TOPO_SPAWNED_PID
 #   topology_track_pid PID                     have topology_down kill PID (a process you started)
 #   topology_bpffs                             mount a private bpffs, print its path
 #   topology_down                              remove everything made; idempotent, trap-safe
@@ -40,9 +42,11 @@
 #   TOPO_LB_PEER_BACKEND_NS TOPO_LB_PEER_BACKEND  the peer of TOPO_LB_IF_BACKEND (namespace, name)
 #   TOPO_PIDS[]               processes topology_down kills
 #
-# Two choices made for realism: every host's veth sends full checksums (tx checksum offload
-# off), as frames on a real wire carry them; and the peers of the LB's interfaces have GRO on,
-# because a veth accepts frames sent by XDP_TX / redirect only when its peer has NAPI.
+# Every host's veth sends full checksums (tx checksum offload off), as frames on a real wire
+# carry them. The peers of the LB's interfaces (f-lb; two-armed also the router's eth2) run
+# tests/lib/xdp_pass.bpf.c: a veth accepts frames its peer sent by XDP_TX / redirect only when it
+# runs NAPI, and on kernel 6.18 GRO on the peer does not do that reliably, an XDP program does.
+# The object is TOPO_XDP_PASS_OBJECT (make builds it), else compiled into TOPO_DIR with clang.
 
 TOPO_VIP4=192.0.2.10
 TOPO_VIP6=2001:db8:f::10
@@ -57,6 +61,7 @@ TOPO_ROUTER_BACKEND_ADDR6=2001:db8:2::1
 TOPO_BACKEND_IF=eth0
 TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOPO_PYTHON=/usr/bin/python3
+TOPO_XDP_PASS_OBJECT=${TOPO_XDP_PASS_OBJECT:-$TOPO_LIB_DIR/../../build/tests/lib/xdp_pass.bpf.o}
 TOPO_UP=0
 TOPO_PIDS=()
 
@@ -94,6 +99,17 @@ topology_exec() {
 
 topology_track_pid() { TOPO_PIDS+=("$1"); }
 
+# Starts cmd in the background with "ip netns exec" as a plain command, so that $! is cmd itself
+# (ip netns exec execs it) and signals reach it, not a subshell; topology_down kills it.
+topology_spawn() {
+	local ns output=$2
+	ns=$(topology_ns "$1") || return 1
+	shift 2
+	ip netns exec "$ns" "$@" >"$output" 2>&1 </dev/null &
+	TOPO_SPAWNED_PID=$!
+	TOPO_PIDS+=("$TOPO_SPAWNED_PID")
+}
+
 # Sets sysctls that must hold before interfaces exist (they copy "default" when created).
 topology_ns_create() {
 	local ns=$1
@@ -123,6 +139,28 @@ topology_veth() {
 # A host end of a link: full checksums on the wire.
 topology_host_if() {
 	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 || true
+}
+
+# The pass-through XDP object: the one make built, else compiled now.
+topology_xdp_pass_object() {
+	local object=$TOPO_DIR/xdp_pass.bpf.o
+	if [ -s "$TOPO_XDP_PASS_OBJECT" ] &&
+		[ "$TOPO_XDP_PASS_OBJECT" -nt "$TOPO_LIB_DIR/xdp_pass.bpf.c" ]; then
+		echo "$TOPO_XDP_PASS_OBJECT"
+		return 0
+	fi
+	if [ ! -s "$object" ]; then
+		clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+			-c -o "$object" "$TOPO_LIB_DIR/xdp_pass.bpf.c" || return 1
+	fi
+	echo "$object"
+}
+
+# topology_napi NAMESPACE INTERFACE: makes the veth accept XDP_TX / redirected frames.
+topology_napi() {
+	local object
+	object=$(topology_xdp_pass_object) || return 1
+	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp
 }
 
 topology_forwarding() {
@@ -226,7 +264,7 @@ topology_build() {
 		ip -n "$sw" link set "b-${TOPO_BACKENDS[$i]}" master br-back || return 1
 	done
 	# XDP_TX out of the LB's eth0 lands on f-lb: it needs NAPI to accept those frames.
-	ip netns exec "$sw" ethtool -K f-lb gro on >/dev/null || return 1
+	topology_napi "$sw" f-lb || return 1
 
 	# client
 	topology_host_if "$TOPO_NS_CLIENT" eth0
@@ -262,7 +300,7 @@ topology_build() {
 		topology_veth "$TOPO_NS_LB" eth1 "$TOPO_NS_ROUTER" eth2 || return 1
 		topology_host_if "$TOPO_NS_LB" eth1
 		# Redirected frames out of the LB's eth1 land on the router's eth2.
-		ip netns exec "$TOPO_NS_ROUTER" ethtool -K eth2 gro on >/dev/null || return 1
+		topology_napi "$TOPO_NS_ROUTER" eth2 || return 1
 		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR4/30" dev eth1 || return 1
 		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR6/64" dev eth1 nodad || return 1
 		ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_TRANSIT_ADDR4/30" dev eth2 || return 1
