@@ -5,17 +5,34 @@
 # sends the VIP straight to the backend) and through the stateless nftables equivalent (LB:
 # `ip daddr set jhash ...`, backend: `ip daddr set VIP`, both notrack). The three paths take turns
 # in every round; one backend everywhere, so that the server is the same for all three.
-#   e2e.sh [--smoke]      JSON on stdout; the log on stderr
+#   e2e.sh --output FILE [--smoke]    the JSON into FILE; the log (and lib.sh's TAP) on stdout
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
-exec 3>&1 1>&2 # lib.sh's TAP and every log to stderr; fd 3 keeps stdout for the JSON
 
 RUN_SECONDS=10
 ROUNDS=3
-if [ "${1:-}" = --smoke ]; then
-	RUN_SECONDS=1
-	ROUNDS=1
-fi
+OUTPUT=
+while (($#)); do
+	case $1 in
+	--smoke)
+		RUN_SECONDS=1
+		ROUNDS=1
+		shift
+		;;
+	--output)
+		OUTPUT=$2
+		shift 2
+		;;
+	*)
+		echo "usage: e2e.sh --output FILE [--smoke]" >&2
+		exit 2
+		;;
+	esac
+done
+[ -n "$OUTPUT" ] || {
+	echo "usage: e2e.sh --output FILE [--smoke]" >&2
+	exit 2
+}
 IPERF_PORT=5201
 PATHS=(l3dsr no_lb nftables)
 
@@ -60,7 +77,9 @@ CONF
 # finds them), and they would hold a command substitution's pipe open.
 e2e_start_backends "$TOPO_DIR/backend.conf" >"$TOPO_DIR/start-backends.out" ||
 	e2e_bail "l3dsrd --role backend" "$(cat "$TOPO_DIR/start-backends.out")"
-topology_exec backend1 iperf3 -s -B "$TOPO_VIP4" -p "$IPERF_PORT" >"$TOPO_DIR/iperf3.log" 2>&1 &
+# Started as a plain command, so that $! is iperf3 itself (ip netns exec execs it).
+ip netns exec "$(topology_ns backend1)" iperf3 -s -B "$TOPO_VIP4" -p "$IPERF_PORT" \
+	>"$TOPO_DIR/iperf3.log" 2>&1 &
 topology_track_pid $!
 
 lb_start() {
@@ -167,4 +186,4 @@ done
 		sep=", "
 	done
 	printf '}}\n'
-} >&3
+} >"$OUTPUT"

@@ -238,7 +238,8 @@ def machine():
                 model = line.split(":", 1)[1].strip()
                 break
     return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
-            "date": datetime.datetime.now().isoformat(timespec="seconds")}
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "load_average_at_start": os.getloadavg()}
 
 
 def main():
@@ -310,10 +311,14 @@ def main():
     if "e2e" in parts:
         e2e = os.path.join(ROOT, "tests", "bench", "e2e.sh")
         if os.access(e2e, os.X_OK):
-            command = [e2e] + (["--smoke"] if options.smoke else [])
-            output = subprocess.run(command, check=True, stdout=subprocess.PIPE,
-                                    text=True).stdout
-            results["parts"]["e2e"] = json.loads(output)
+            with tempfile.TemporaryDirectory(prefix="l3dsr-bench-e2e.") as directory:
+                output = os.path.join(directory, "e2e.json")
+                command = [e2e, "--output", output] + (["--smoke"] if options.smoke else [])
+                print("# " + " ".join(command), file=sys.stderr, flush=True)
+                # Its log goes to stderr; its JSON to the file.
+                subprocess.run(command, check=True, stdout=sys.stderr)
+                with open(output) as file:
+                    results["parts"]["e2e"] = json.load(file)
             print_e2e(results["parts"]["e2e"], sys.stdout)
     os.makedirs(os.path.dirname(os.path.abspath(options.output)), exist_ok=True)
     with open(options.output, "w") as output:
@@ -325,13 +330,17 @@ def main():
 def print_e2e(result, out):
     print("\n## 4. End to end in the namespace topology (one backend; %d s per run, median of "
           "%d interleaved rounds)" % (result["seconds"], result["rounds"]), file=out)
-    print("%-12s %14s %14s" % ("path", "iperf3 Gbit/s", "wrk req/s"), file=out)
+    print("%-12s %14s %14s %16s" % ("path", "iperf3 Gbit/s", "wrk req/s", "wrk min..max"),
+          file=out)
     paths = result["paths"]
     for name, path in paths.items():
-        path["median_gbps"] = median([v / 1e9 for v in path["iperf3_bits_per_second"]
-                                      if v is not None])
-        path["median_rps"] = median([v for v in path["wrk_requests_per_second"] if v is not None])
-        print("%-12s %14.2f %14.0f" % (name, path["median_gbps"], path["median_rps"]), file=out)
+        gbps = [v / 1e9 for v in path["iperf3_bits_per_second"] if v is not None]
+        rps = [v for v in path["wrk_requests_per_second"] if v is not None]
+        path["median_gbps"] = median(gbps)
+        path["median_rps"] = median(rps)
+        print("%-12s %14.2f %14.0f %16s" % (name, path["median_gbps"], path["median_rps"],
+                                             "%.0f..%.0f" % (min(rps), max(rps)) if rps else "-"),
+              file=out)
     ratios = []
     for label, other, target in (("l3dsr / no LB", "no_lb", 0.9),
                                  ("l3dsr / nftables", "nftables", 1.0)):
