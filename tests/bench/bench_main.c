@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -37,6 +38,12 @@ static void usage(FILE *out)
 	    "  --flood-limit N --flood-established N\n"
 	    "  --scale-vips N --scale-backends N --scale-flows N (a power of two)\n"
 	    "  --nft                   rate: the netns has the nftables rewrite (adds that row)\n");
+}
+
+/* libbpf's warnings (a verifier log, a failed map creation) but not its chatter. */
+static int print_warnings(enum libbpf_print_level level, const char *format, va_list args)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, format, args) : 0;
 }
 
 static int interface_mac(const char *name, uint8_t mac[6])
@@ -192,7 +199,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	libbpf_set_print(NULL);
+	libbpf_set_print(print_warnings);
 	if (!strcmp(mode, "cost"))
 		err = bench_cost(&env);
 	else if (!strcmp(mode, "scale"))
