@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # reload.sh: SIGHUP while a continuous stream of UDP requests runs through the VIP. A bad
-# configuration is refused and everything keeps serving; adding and removing a backend changes
-# the table in place; a changed object file or flow-table-size swaps the program atomically on
-# the same link, keeping the other maps. Not one request of the stream may go unanswered.
+# configuration is refused and everything keeps serving; adding and removing a backend, a new
+# weight and a table size growing and shrinking change the tables in place; a changed object
+# file or flow-table-size swaps the program atomically on the same link, keeping the other maps.
+# Not one request of a stream may go unanswered. Last, a VIP turns to "dscp = none" on the LB and
+# the backends, which then restore it by protocol and port.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -140,6 +142,43 @@ else
 		"maps before: $maps_before" "$reload_log"
 fi
 
+# --- a weight and a table size change (growing, then shrinking), under a stream -------------------
+daemon_stream_start sizes 4 30000
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_lb_config "$conf" 1 2:2
+sed -i 's/^table-size = 1009$/table-size = 2003/' "$conf"
+daemon_reload lb || e2e_bail "SIGHUP growing the tables" "$(tail -n 20 "$(daemon_log lb)")"
+grown=$(daemon_ctl lb -j status | daemon_json '" ".join("%d:%s" % (v["table_size"], ",".join(
+	"%d/%d" % (b["weight"], b["slots"]) for b in v["backends"])) for v in j[0]["vips"])')
+daemon_lb_config "$conf" 1 2
+daemon_reload lb || e2e_bail "SIGHUP shrinking the tables" "$(tail -n 20 "$(daemon_log lb)")"
+M_AFTER=$(daemon_stream_position sizes)
+tries=300
+while ((tries--)) && (($(daemon_stream_position sizes) < M_AFTER + 300)); do sleep 0.1; done
+daemon_stream_stop sizes
+shrunk=$(daemon_ctl lb -j status | daemon_json '" ".join("%d:%s" % (v["table_size"], ",".join(
+	"%d/%d" % (b["weight"], b["slots"]) for b in v["backends"])) for v in j[0]["vips"])')
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+problems=()
+for table in $grown; do
+	# 2003 slots shared 1:2 by weight: about 668 and 1335.
+	[[ $table =~ ^2003:1/(6[0-9][0-9]|7[0-3][0-9]),2/(1[23][0-9][0-9])$ ]] || problems+=("grown: $table")
+done
+for table in $shrunk; do
+	[[ $table =~ ^1009:1/50[0-9],1/50[0-9]$ ]] || problems+=("shrunk: $table")
+done
+for pattern in '^<6>vip udp4: backend 198\.51\.100\.12 weight 1 -> 2$' \
+	'^<6>vip udp4: table size 1009 -> 2003$' '^<6>vip udp4: table size 2003 -> 1009$'; do
+	grep -qE "$pattern" <<<"$reload_log" || problems+=("no line matches $pattern")
+done
+[ "$D_LOST" = 0 ] || problems+=("stream: $D_SUMMARY")
+[ "$(map_ids)" = "$maps_before" ] || problems+=("maps now:    $(map_ids)" "maps before: $maps_before")
+if ((${#problems[@]} == 0)); then
+	e2e_ok "weight 2 and table size 2003, then back to 1009: rings swapped, slots by weight, maps kept, nothing lost ($D_SUMMARY)"
+else
+	e2e_fail "a weight and table size change in both directions" "${problems[@]}" "$reload_log"
+fi
+
 # --- a new object file: the program is swapped on the same link, maps kept --------------------
 daemon_stream_start object 4 52000
 llvm-objcopy --add-section .l3dsr_test=<(echo "a change of the file, not of the program") \
@@ -191,10 +230,34 @@ fi
 
 # RELOADING=1 always came before its READY=1: the notify log alternates.
 sequence=$(grep -oE ': (RELOADING|READY)=1' "$(daemon_notify_log lb)" | tr -d ': =1' | tr '\n' ' ')
-if [ "$sequence" = "READY RELOADING READY RELOADING READY RELOADING READY RELOADING READY RELOADING READY " ]; then
-	e2e_ok "notify: READY=1, then a RELOADING=1 and READY=1 pair for each of the 5 reloads"
+if [ "$sequence" = "READY$(printf ' RELOADING READY%.0s' 1 2 3 4 5 6 7) " ]; then
+	e2e_ok "notify: READY=1, then a RELOADING=1 and READY=1 pair for each of the 7 reloads"
 else
 	e2e_fail "notify: READY=1, then RELOADING=1 / READY=1 per reload" "got: $sequence"
+fi
+
+# --- dscp = none on both sides: the backend restores by (protocol, port) -------------------------
+daemon_lb_config "$conf" 1 2
+sed -i '/^\[vip udp4\]$/,/^$/s/^dscp = 12$/dscp = none/' "$conf"
+sed '/^\[vip udp4\]$/,/^$/s/^dscp = 12$/dscp = none\nprotocol = udp\nport = '"$D_UDP_PORT"'/' \
+	"$TOPO_DIR/backend.conf" >"$TOPO_DIR/backend-none.conf"
+cp "$TOPO_DIR/backend-none.conf" "$TOPO_DIR/backend.conf"
+for host in lb "${TOPO_BACKENDS[@]}"; do
+	daemon_reload "$host" || e2e_bail "SIGHUP on $host for dscp = none" "$(tail -n 20 "$(daemon_log "$host")")"
+done
+answers=$(daemon_udp_ask 4 59000 40 | awk '{print $2}' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+lb_view=$(daemon_ctl lb -j status | daemon_json '[v["dscp"] for v in j[0]["vips"] if v["name"] == "udp4"][0]')
+backend_view=$(daemon_ctl backend1 -j status | daemon_json '[(v["protocol"], v["port"], v["dscp"])
+	for v in j[0]["vips"] if v["name"] == "udp4"]')
+if [[ $answers =~ ^\ [0-9]+\ backend1,\ [0-9]+\ backend2,$ ]] && [ "$lb_view" = None ] && [ "$backend_view" = "[('udp', $D_UDP_PORT, None)]" ] &&
+	grep -qx '<6>vip udp4: dscp 12 -> 0' "$(daemon_log lb)" &&
+	grep -qx '<6>vip udp4: added (192.0.2.10, udp port '"$D_UDP_PORT"')' "$(daemon_log backend1)" &&
+	grep -qx '<6>vip udp4: removed' "$(daemon_log backend1)"; then
+	e2e_ok "udp4 reloaded to dscp = none on the LB and the backends: all 40 requests answered ($answers)"
+else
+	e2e_fail "udp4 reloaded to dscp = none on both sides" "answers: $answers" "LB dscp: $lb_view" \
+		"backend1: $backend_view" "$(tail -n 8 "$(daemon_log lb)")" \
+		"$(tail -n 8 "$(daemon_log backend1)")"
 fi
 
 e2e_finish

@@ -105,6 +105,25 @@ else
 fi
 daemon_stop backend-nofwd
 
+# A reload that adds an IPv6 VIP while IPv6 forwarding is off is refused the same way.
+sysctl_in net.ipv4.conf.ve0.forwarding=1 net.ipv6.conf.ve0.forwarding=0
+cp "$TOPO_DIR/lb4.conf" "$TOPO_DIR/lb-reload.conf"
+daemon_start_ready fwd-reload "$ns" lb ve0 "$TOPO_DIR/lb-reload.conf" ||
+	e2e_bail "the LB starts with an IPv4 VIP" "$D_ERROR"
+program=$(daemon_xdp_id "$ns" ve0)
+cp "$TOPO_DIR/lb46.conf" "$TOPO_DIR/lb-reload.conf"
+daemon_reload fwd-reload || e2e_bail "SIGHUP: RELOADING=1, READY=1" "$(cat "$(daemon_log fwd-reload)")"
+log=$(cat "$(daemon_log fwd-reload)")
+if grep -qF "<3>IPv6 forwarding is off on ve0, which this load balancer needs: set net.ipv6.conf.ve0.forwarding=1" <<<"$log" &&
+	grep -qx '<3>reload refused: forwarding is off for a family the new VIPs use; the running configuration stays' <<<"$log" &&
+	[ "$(daemon_ctl fwd-reload -j status | daemon_json 'len(j[0]["vips"])')" = 1 ] &&
+	[ "$(daemon_xdp_id "$ns" ve0)" = "$program" ]; then
+	e2e_ok "a reload adding an IPv6 VIP with IPv6 forwarding off: refused with the sysctl, the IPv4 VIP stays"
+else
+	e2e_fail "a reload needing forwarding that is off is refused" "$log"
+fi
+daemon_stop fwd-reload
+
 # --- a pin directory that is not on bpffs --------------------------------------------------------
 mkdir -p "$TOPO_DIR/plain"
 daemon_start off-bpffs "$ns" backend ve0 "$TOPO_DIR/backend.conf" --pin-dir "$TOPO_DIR/plain/ve0"
@@ -116,6 +135,37 @@ if ((${#REFUSAL[@]} == 0)) && grep -qxF "$expected" "$(daemon_log off-bpffs)" &&
 else
 	e2e_fail "--pin-dir off bpffs is refused" "${REFUSAL[@]}" "expected: $expected" \
 		"$(cat "$(daemon_log off-bpffs)")"
+fi
+
+# A relative --pin-dir is taken from the working directory and made absolute.
+cd "$D_BPFFS" || e2e_bail "cd $D_BPFFS"
+daemon_start_ready relative "$ns" backend ve0 "$TOPO_DIR/backend.conf" --pin-dir rel/ve0 ||
+	e2e_fail "a relative --pin-dir" "$D_ERROR"
+cd - >/dev/null || e2e_bail "cd back"
+if [ -e "$D_BPFFS/rel/ve0/link" ] && grep -q ", pins $D_BPFFS/rel/ve0\$" "$(daemon_log relative)"; then
+	e2e_ok "a relative --pin-dir rel/ve0 becomes $D_BPFFS/rel/ve0"
+else
+	e2e_fail "a relative --pin-dir becomes absolute" "$(cat "$(daemon_log relative)")"
+fi
+daemon_stop relative
+
+# Without NOTIFY_SOCKET (a plain foreground run) it works the same, and says nothing about it.
+env -u NOTIFY_SOCKET ip netns exec "$ns" "$L3DSRD" --role backend --interface ve0 \
+	--config "$TOPO_DIR/backend.conf" --bpf-dir "$D_BPF_DIR" --pin-dir "$D_BPFFS/plain-run" \
+	</dev/null >"$TOPO_DIR/plain-run.log" 2>&1 &
+D_PID[plain-run]=$!
+tries=100
+while ((tries--)) && ! grep -qs '^<6>attached to ve0' "$TOPO_DIR/plain-run.log"; do sleep 0.1; done
+kill -TERM "${D_PID[plain-run]}"
+wait "${D_PID[plain-run]}"
+status=$?
+unset "D_PID[plain-run]"
+if [ "$status" = 0 ] && grep -q '^<6>attached to ve0' "$TOPO_DIR/plain-run.log" &&
+	! grep -qE '^<[34]>' "$TOPO_DIR/plain-run.log"; then
+	e2e_ok "without NOTIFY_SOCKET: attaches, stops on SIGTERM with exit 0, no warning or error"
+else
+	e2e_fail "without NOTIFY_SOCKET it runs the same" "exit status $status" \
+		"$(cat "$TOPO_DIR/plain-run.log")"
 fi
 
 # --- an interface that appears later -----------------------------------------------------------
@@ -132,7 +182,38 @@ else
 	e2e_fail "waits for its interface" "READY=1 before ve2 existed: $waiting" \
 		"$(cat "$(daemon_log late)")"
 fi
+# The interface goes away under it: the kernel detaches the program; the daemon says so.
+ip -n "$ns" link del ve2
+tries=100
+while ((tries--)) && ! grep -q 'interface ve2 is gone' "$(daemon_log late)"; do sleep 0.1; done
+if grep -qx "<3>interface ve2 is gone, and its XDP program with it; restart l3dsrd once it is back" \
+	"$(daemon_log late)"; then
+	e2e_ok "its interface deleted: logged within 10 s"
+else
+	e2e_fail "its interface deleted: logged within 10 s" "$(cat "$(daemon_log late)")"
+fi
 daemon_stop late
+if [ "$D_STATUS" = 0 ] && [ ! -e "$(daemon_pins late)" ]; then
+	e2e_ok "SIGTERM after the interface went away: exit 0, pins removed"
+else
+	e2e_fail "SIGTERM after the interface went away" "exit status $D_STATUS" \
+		"pins: $(ls "$(daemon_pins late)" 2>&1)" "$(tail -n 5 "$(daemon_log late)")"
+fi
+
+# SIGTERM while it waits for an interface: it stops at once, exit 0.
+daemon_start never "$ns" backend ve9 "$TOPO_DIR/backend.conf"
+tries=50
+while ((tries--)) && ! grep -qs 'waiting up to 30 s' "$(daemon_log never)"; do sleep 0.1; done
+started=$(date +%s%N)
+daemon_stop never
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+if [ "$D_STATUS" = 0 ] && grep -qx '<6>SIGTERM before interface ve9 appeared: stopping' "$(daemon_log never)" &&
+	((elapsed_ms < 5000)); then
+	e2e_ok "SIGTERM while waiting for an interface: stops (in $elapsed_ms ms), exit 0"
+else
+	e2e_fail "SIGTERM while waiting for an interface stops it" "exit status $D_STATUS, $elapsed_ms ms" \
+		"$(cat "$(daemon_log never)")"
+fi
 
 # --- the default pin directory, bpffs mounted on demand ------------------------------------------
 # ip netns exec gives the daemon a fresh /sys with nothing on /sys/fs/bpf: it mounts bpffs there

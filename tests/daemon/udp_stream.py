@@ -28,11 +28,13 @@ def main():
     parser.add_argument("--count", type=int, default=0, help="stop after this many; 0: never")
     options = parser.parse_args()
     family = socket.AF_INET6 if ":" in options.address else socket.AF_INET
+    # The source ports wrap around before 65535.
+    ports = max(1, min(options.ports, 65536 - options.first_port))
     sent = answered = 0
     with open(options.log, "a", buffering=1) as log:
         while not os.path.exists(options.stop_file) and not (options.count and
                                                                sent >= options.count):
-            source_port = options.first_port + sent % options.ports
+            source_port = options.first_port + sent % ports
             sock = socket.socket(family, socket.SOCK_DGRAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("", source_port))
