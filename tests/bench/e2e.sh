@@ -3,8 +3,9 @@
 # TCP throughput (iperf3, one stream) and HTTP request rate (wrk against tests/lib/http_backend.py)
 # through l3dsr (the real l3dsrd on the LB and the backend), with no load balancer (the router
 # sends the VIP straight to the backend) and through the stateless nftables equivalent (LB:
-# `ip daddr set jhash ...`, backend: `ip daddr set VIP`, both notrack). The three paths take turns
-# in every round; one backend everywhere, so that the server is the same for all three.
+# `ip daddr set jhash ...`, backend: `ip daddr set VIP`, both notrack); and, as a control, the
+# l3dsr path's hops with the LB only routing (no XDP, no rewrite: the router sends the VIP to the
+# backend). The paths take turns in every round; one backend everywhere, the same server for all.
 #   e2e.sh --output FILE [--smoke]    the JSON into FILE; the log (and lib.sh's TAP) on stdout
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
@@ -34,7 +35,7 @@ done
 	exit 2
 }
 IPERF_PORT=5201
-PATHS=(l3dsr no_lb nftables)
+PATHS=(l3dsr no_lb nftables lb_hop_routing)
 
 e2e_setup --backends 1
 RIP=${TOPO_BACKEND_ADDR4[0]}
@@ -93,15 +94,24 @@ lb_stop() {
 	unset 'E2E_DAEMON_PID[lb]'
 }
 
-# The VIP's route on the client and the router: to the LB (as announced) or to the backend.
+# The VIP's route on the client and on the router: lb (both to the LB, as announced), backend
+# (both straight to the backend), or hop (the client to the LB, which routes it to the router,
+# which sends it to the backend).
 vip_route_via() {
-	if [ "$1" = lb ]; then
+	case $1 in
+	lb)
 		topology_exec client ip route replace "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4"
 		topology_exec router ip route replace "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4"
-	else
+		;;
+	backend)
 		topology_exec client ip route replace "$TOPO_VIP4/32" via "$TOPO_ROUTER_ADDR4"
 		topology_exec router ip route replace "$TOPO_VIP4/32" via "$RIP"
-	fi
+		;;
+	hop)
+		topology_exec client ip route replace "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4"
+		topology_exec router ip route replace "$TOPO_VIP4/32" via "$RIP"
+		;;
+	esac
 }
 
 nft_up() {
@@ -137,6 +147,7 @@ path_up() {
 	l3dsr) lb_start && vip_route_via lb ;;
 	no_lb) vip_route_via backend ;;
 	nftables) nft_up && vip_route_via lb ;;
+	lb_hop_routing) vip_route_via hop ;;
 	esac
 }
 
