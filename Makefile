@@ -77,6 +77,11 @@ check: deps
 test-run: build-all $(TEST_PROGRAMS)
 	$(PYTHON) tests/run_suites.py $(SUITES)
 
+# The benchmarks of docs/performance.md (tests/bench/build.mk): installs what they need, builds,
+# measures, prints one table and writes build/bench/results.json.
+bench: deps
+	$(MAKE) bench-run
+
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h src/*.c src/*.h tests/*/*.c tests/*/*.h)
 
@@ -85,7 +90,7 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all build-all deps check test-run format clean
+.PHONY: all build-all deps check test-run bench format clean
 
 # ---- Installing and packaging (systemd/, debian/, rpm/, tests/install, tests/packaging) ----
 # `make install` lays out exactly DESIGN.md section 4 under DESTDIR; `make deb` and `make rpm`

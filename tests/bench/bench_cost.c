@@ -1,0 +1,338 @@
+/*
+ * bench_cost.c: per-packet cost (issue 7, parts 1 and 2): l3dsr's programs, the reference and
+ * XDP_PASS through bpf_prog_test_run_opts, interleaved, with the LB at several scales.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include "bench.h"
+
+/* Prints whether the flow-table key the harness computes is the one the program inserted. */
+static void print_flow_key_found(const struct bench_env *env, struct lb_instance *lb,
+				 const struct packet_spec *spec, const char *name)
+{
+	struct flow_key key;
+	uint32_t backend_id;
+
+	packet_flow_key(spec, UINT32_MAX, &key);
+	fprintf(env->out, "%s\"%s\": %s", "", name,
+		bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id) ? "false" : "true");
+}
+
+/* What the cost and spin modes load: the cases and the programs they run. */
+struct cost_setup {
+	struct bpf_object *reference;
+	struct lb_instance lb;
+	struct backend_instance backend;
+	struct bench_cases *cases;
+	struct bench_specs specs;
+};
+
+static void cost_close(struct cost_setup *setup)
+{
+	lb_close(&setup->lb);
+	backend_close(&setup->backend);
+	bpf_object__close(setup->reference);
+	bench_cases_close(setup->cases);
+}
+
+/* Loads everything and adds the cases; established flows inserted, the flow table full. */
+static int cost_open(struct bench_env *env, struct cost_setup *setup)
+{
+	struct bench_specs *specs = &setup->specs;
+	struct lb_instance *lb = &setup->lb;
+	struct bench_cases *cases;
+	struct bench_frame frame;
+	struct bench_case *item, *syn4;
+	struct run_result result;
+	int err = -EINVAL, reference_fd, pass_fd, lb_fd;
+
+	memset(setup, 0, sizeof(*setup));
+	cases = setup->cases = bench_cases_open(env);
+	if (!cases)
+		return err;
+	pass_fd = cases->pass_fd;
+	reference_fd = bench_reference(env, &setup->reference);
+	if (reference_fd < 0)
+		goto out;
+	err = bench_base_lb(env, lb, 0);
+	err = err ?: bench_base_backend(env, &setup->backend);
+	if (err)
+		goto out;
+	lb_fd = lb->program_fd;
+	bench_specs(env, specs);
+
+	/* Pass-through: the frame is not modified, so it is run directly (no restore needed). */
+	bench_frame(&specs->non_vip4, &frame);
+	cases_add(cases, "xdp_pass", pass_fd, false, &frame, NULL, XDP_PASS);
+	cases_add(cases, "lb_non_vip4", lb_fd, false, &frame, lb, XDP_PASS);
+	bench_frame(&specs->non_vip6, &frame);
+	cases_add(cases, "lb_non_vip6", lb_fd, false, &frame, lb, XDP_PASS);
+
+	bench_frame(&specs->tcp4, &frame);
+	cases_add(cases, "reference_tcp4", reference_fd, true, &frame, NULL, XDP_TX);
+	cases_add(cases, "lb_tcp4_established", lb_fd, true, &frame, lb, XDP_TX);
+	item = cases_add(cases, "lb_tcp4_no_flow_table", lb_fd, true, &frame, lb, XDP_TX);
+	item->settings.flags &= ~LB_SETTINGS_F_FLOW_TABLE;
+	bench_frame(&specs->tcp6, &frame);
+	cases_add(cases, "reference_tcp6", reference_fd, true, &frame, NULL, XDP_TX);
+	cases_add(cases, "lb_tcp6_established", lb_fd, true, &frame, lb, XDP_TX);
+	bench_frame(&specs->udp4, &frame);
+	cases_add(cases, "lb_udp4_established", lb_fd, true, &frame, lb, XDP_TX);
+
+	/* A new flow every run: 2^24 (IPv4) or 2^32 (IPv6) sources before one comes back. */
+	bench_frame(&specs->syn4, &frame);
+	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
+	syn4 = cases_add(cases, "lb_tcp4_syn", lb_fd, true, &frame, lb, XDP_TX);
+	item = cases_add(cases, "lb_tcp4_syn_over_limit", lb_fd, true, &frame, lb, XDP_TX);
+	item->settings.flow_inserts_per_second = 1;
+	bench_frame(&specs->syn6, &frame);
+	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
+	cases_add(cases, "lb_tcp6_syn", lb_fd, true, &frame, lb, XDP_TX);
+
+	bench_frame(&specs->restore4, &frame);
+	cases_add(cases, "backend_tcp4_restore", setup->backend.program_fd, true, &frame, NULL,
+		  XDP_PASS);
+	bench_frame(&specs->restore6, &frame);
+	cases_add(cases, "backend_tcp6_restore", setup->backend.program_fd, true, &frame, NULL,
+		  XDP_PASS);
+
+	/* Established flows: the first run inserts them. */
+	for (size_t i = 0; i < cases->count; i++) {
+		item = &cases->items[i];
+		if (strstr(item->name, "established")) {
+			err = cases_run_once(cases, item, 1, &result);
+			if (err)
+				goto out;
+		}
+	}
+	/* Steady state of the SYN cases: the flow table full, every insert evicting a flow. */
+	err = cases_run_once(cases, syn4, lb->flow_table_size, &result);
+out:
+	if (err)
+		cost_close(setup);
+	return err;
+}
+
+int bench_cost(struct bench_env *env)
+{
+	struct cost_setup setup;
+	int err;
+
+	err = cost_open(env, &setup);
+	if (err)
+		return err;
+	err = cases_measure(setup.cases);
+	if (err)
+		goto out;
+	fprintf(env->out, "{\"mode\": \"cost\", \"flow_table_size\": %u, \"flow_key_found\": {",
+		setup.lb.flow_table_size);
+	print_flow_key_found(env, &setup.lb, &setup.specs.tcp4, "tcp4");
+	fprintf(env->out, ", ");
+	print_flow_key_found(env, &setup.lb, &setup.specs.tcp6, "tcp6");
+	fprintf(env->out, "}, \"measurements\": ");
+	cases_print_json(setup.cases, env->out);
+	fprintf(env->out, "}\n");
+out:
+	cost_close(&setup);
+	return err;
+}
+
+/* Runs one cost case for env->seconds, so that a profiler (perf, bpftool prog profile) sees it. */
+int bench_spin(struct bench_env *env)
+{
+	struct cost_setup setup;
+	struct bench_case *item = NULL;
+	struct run_result result;
+	struct bpf_prog_info info = {0};
+	uint32_t length = sizeof(info);
+	time_t until;
+	int err;
+
+	err = cost_open(env, &setup);
+	if (err)
+		return err;
+	for (size_t i = 0; i < setup.cases->count; i++)
+		if (!strcmp(setup.cases->items[i].name, env->spin_case))
+			item = &setup.cases->items[i];
+	if (!item) {
+		pr_warn("no case %s\n", env->spin_case);
+		err = -ENOENT;
+		goto out;
+	}
+	bpf_obj_get_info_by_fd(item->program_fd, &info, &length);
+	fprintf(env->out, "{\"mode\": \"spin\", \"case\": \"%s\", \"program_id\": %u}\n",
+		item->name, info.id);
+	fflush(env->out);
+	until = time(NULL) + (time_t)env->seconds;
+	while (!err && time(NULL) < until)
+		err = cases_run_once(setup.cases, item, env->repeat, &result);
+out:
+	cost_close(&setup);
+	return err;
+}
+
+/* One LB of the scale measurement. */
+struct scale_config {
+	char name[32];
+	uint32_t vips;
+	uint32_t backends; /* per VIP */
+	uint32_t flows;	   /* active flows put in the flow table (0: only the measured one) */
+	struct lb_instance lb;
+	struct lb_memory memory;
+	uint64_t flows_present;
+};
+
+static int scale_fill_flows(struct lb_instance *lb, const struct packet_spec *spec, uint32_t count,
+			    uint32_t backends)
+{
+	enum { CHUNK = 4096 };
+	LIBBPF_OPTS(bpf_map_batch_opts, options);
+	int cpus = libbpf_num_possible_cpus();
+	struct flow_key *keys = malloc(CHUNK * sizeof(*keys));
+	uint32_t *values = malloc(CHUNK * sizeof(*values));
+	cpu_set_t original, one;
+	int err = 0;
+
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* The LRU lists are per CPU: insert each CPU's share from that CPU. */
+	sched_getaffinity(0, sizeof(original), &original);
+	for (uint32_t start = 0; start < count && !err; start += CHUNK) {
+		uint32_t n = count - start < CHUNK ? count - start : CHUNK;
+
+		CPU_ZERO(&one);
+		CPU_SET((start / CHUNK) % cpus, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		for (uint32_t i = 0; i < n; i++) {
+			packet_flow_key(spec, start + i, &keys[i]);
+			values[i] = 1 + (start + i) % backends;
+		}
+		if (bpf_map_update_batch(lb->flows_fd, keys, values, &n, &options)) {
+			err = -errno;
+			pr_warn("flows fill: %s\n", strerror(errno));
+		}
+	}
+	sched_setaffinity(0, sizeof(original), &original);
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+static int scale_load(const struct bench_env *env, struct scale_config *config,
+		      const struct packet_spec *spec)
+{
+	struct lb_vip_spec vip = {
+	    .family = AF_INET6, .protocol = IPPROTO_TCP, .table_size = L3DSR_DEFAULT_TABLE_SIZE};
+	int err;
+
+	err = lb_open(&config->lb, env->lb_path,
+		      config->flows > L3DSR_DEFAULT_FLOW_TABLE_SIZE ? config->flows : 0);
+	if (err)
+		return err;
+	/* VIP i: [2001:db8:a::10 + i / 8]:80 + i % 8; DSCP codes while they last, then none. */
+	for (uint32_t i = 0; i < config->vips && !err; i++) {
+		packet_address(BENCH_VIP6, &vip.address);
+		vip.address.s6_addr[15] += i / 8;
+		vip.port = BENCH_VIP_PORT + i % 8;
+		vip.dscp = i < 63 ? i + 1 : 0;
+		vip.backend_count = config->backends;
+		err = lb_add_vip(&config->lb, &vip, i);
+	}
+	if (!err && config->flows)
+		err = scale_fill_flows(&config->lb, spec, config->flows, config->backends);
+	err = err ?: lb_count_flows(&config->lb, &config->flows_present);
+	err = err ?: lb_memory(&config->lb, &config->memory);
+	return err;
+}
+
+int bench_scale(struct bench_env *env)
+{
+	struct scale_config configs[] = {
+	    {.name = "vips_1", .vips = 1, .backends = 2, .flows = 0},
+	    {.name = "vips_100", .vips = 100, .backends = 2, .flows = 0},
+	    {.name = "vips_max", .vips = env->scale_max_vips, .backends = 2, .flows = 0},
+	    {.name = "backends_100", .vips = 1, .backends = 100, .flows = 0},
+	    {.name = "backends_max", .vips = 1, .backends = env->scale_max_backends, .flows = 0},
+	    {.name = "flows_max", .vips = 1, .backends = 2, .flows = env->scale_flows},
+	};
+	size_t config_count = sizeof(configs) / sizeof(configs[0]);
+	struct bench_cases *cases = bench_cases_open(env);
+	struct packet_spec tcp6;
+	struct bench_frame frame;
+	struct run_result result;
+	char name[96];
+	int err = -EINVAL;
+
+	if (!cases)
+		return err;
+	snprintf(configs[2].name, sizeof(configs[2].name), "vips_%u", env->scale_max_vips);
+	snprintf(configs[4].name, sizeof(configs[4].name), "backends_%u", env->scale_max_backends);
+	snprintf(configs[5].name, sizeof(configs[5].name), "flows_%u", env->scale_flows);
+	bench_spec(env, &tcp6, BENCH_VIP6, IPPROTO_TCP, BENCH_VIP_PORT,
+		   TCP_FLAG_ACK | TCP_FLAG_PSH);
+
+	for (size_t i = 0; i < config_count; i++) {
+		struct scale_config *config = &configs[i];
+		struct bench_case *item;
+
+		err = scale_load(env, config, &tcp6);
+		if (err)
+			goto out;
+		bench_frame(&tcp6, &frame);
+		if (config->flows) {
+			/* Each run one of the active flows, in turn: a cold entry every time. */
+			bench_vary(&frame, BENCH_VARY_COUNTER, config->flows);
+			snprintf(name, sizeof(name), "%.31s.established_cycling", config->name);
+			cases_add(cases, name, config->lb.program_fd, true, &frame, &config->lb,
+				  XDP_TX);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.31s.established", config->name);
+		item = cases_add(cases, name, config->lb.program_fd, true, &frame, &config->lb,
+				 XDP_TX);
+		err = cases_run_once(cases, item, 1, &result);
+		if (err)
+			goto out;
+		/* Flow table off: every packet through the ring, 65536 flows over its slots. */
+		bench_vary(&frame, BENCH_VARY_COUNTER, 65536);
+		snprintf(name, sizeof(name), "%.31s.maglev", config->name);
+		item = cases_add(cases, name, config->lb.program_fd, true, &frame, &config->lb,
+				 XDP_TX);
+		item->settings.flags &= ~LB_SETTINGS_F_FLOW_TABLE;
+	}
+	err = cases_measure(cases);
+	if (err)
+		goto out;
+	fprintf(env->out, "{\"mode\": \"scale\", \"configs\": [");
+	for (size_t i = 0; i < config_count; i++) {
+		struct scale_config *config = &configs[i];
+
+		fprintf(env->out,
+			"%s\n  {\"name\": \"%s\", \"vips\": %u, \"backends_per_vip\": %u, "
+			"\"flows\": %u, \"flows_present\": %llu, \"flow_table_size\": %u, "
+			"\"table_size\": %u, \"memory\": {\"flows\": %llu, \"rings\": %llu, "
+			"\"other\": %llu, \"total\": %llu}}",
+			i ? "," : "", config->name, config->vips, config->backends, config->flows,
+			(unsigned long long)config->flows_present, config->lb.flow_table_size,
+			L3DSR_DEFAULT_TABLE_SIZE, (unsigned long long)config->memory.flows,
+			(unsigned long long)config->memory.rings,
+			(unsigned long long)config->memory.other,
+			(unsigned long long)config->memory.total);
+	}
+	fprintf(env->out, "\n], \"measurements\": ");
+	cases_print_json(cases, env->out);
+	fprintf(env->out, "}\n");
+out:
+	for (size_t i = 0; i < config_count; i++)
+		lb_close(&configs[i].lb);
+	bench_cases_close(cases);
+	return err;
+}

@@ -1,0 +1,407 @@
+/* bench_lb.c: loads l3dsr's XDP objects for the benchmark and fills their maps as l3dsrd would. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "bench_lb.h"
+#include "maglev.h"
+
+#define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
+
+void lb_backend_address(int family, uint32_t number, struct in6_addr *address)
+{
+	memset(address, 0, sizeof(*address));
+	if (family == AF_INET) {
+		address->s6_addr[10] = 0xff;
+		address->s6_addr[11] = 0xff;
+		address->s6_addr[12] = 198;
+		address->s6_addr[13] = 51;
+		address->s6_addr[14] = 100;
+		address->s6_addr[15] = (uint8_t)(11 + number);
+	} else {
+		static const uint8_t prefix[] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x0b};
+		memcpy(address->s6_addr, prefix, sizeof(prefix));
+		address->s6_addr[14] = (uint8_t)((0x11 + number) >> 8);
+		address->s6_addr[15] = (uint8_t)(0x11 + number);
+	}
+}
+
+static int find_map_fd(struct bpf_object *object, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(object, name);
+
+	if (!map) {
+		pr_warn("map %s not found in the object\n", name);
+		return -ENOENT;
+	}
+	return bpf_map__fd(map);
+}
+
+static struct bpf_program *first_xdp_program(struct bpf_object *object)
+{
+	struct bpf_program *program;
+
+	bpf_object__for_each_program(program, object) if (bpf_program__type(program) ==
+							  BPF_PROG_TYPE_XDP) return program;
+	return NULL;
+}
+
+int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table_size)
+{
+	struct bpf_map *flows, *rings, *inner;
+	int err;
+
+	memset(lb, 0, sizeof(*lb));
+	lb->next_backend_id = 1;
+	lb->object = bpf_object__open_file(object_path, NULL);
+	err = libbpf_get_error(lb->object);
+	if (err) {
+		lb->object = NULL;
+		pr_warn("%s: cannot open: %s\n", object_path, strerror(-err));
+		return err;
+	}
+	flows = bpf_object__find_map_by_name(lb->object, "flows");
+	rings = bpf_object__find_map_by_name(lb->object, "maglev_rings");
+	inner = rings ? bpf_map__inner_map(rings) : NULL;
+	if (!flows || !inner) {
+		pr_warn("%s: no flows map or no maglev_rings inner map\n", object_path);
+		err = -ENOENT;
+		goto out;
+	}
+	if (flow_table_size) {
+		err = bpf_map__set_max_entries(flows, flow_table_size);
+		if (err)
+			goto out;
+	}
+	lb->flow_table_size = flow_table_size ? flow_table_size : bpf_map__max_entries(flows);
+	lb->ring_flags = bpf_map__map_flags(inner);
+	err = bpf_object__load(lb->object);
+	if (err) {
+		pr_warn("%s: load failed: %s\n", object_path, strerror(-err));
+		goto out;
+	}
+	lb->program_fd = bpf_program__fd(first_xdp_program(lb->object));
+	lb->vip_addresses_fd = find_map_fd(lb->object, "vip_addresses");
+	lb->vips_fd = find_map_fd(lb->object, "vips");
+	lb->rings_fd = find_map_fd(lb->object, "maglev_rings");
+	lb->backends_fd = find_map_fd(lb->object, "backends");
+	lb->flows_fd = find_map_fd(lb->object, "flows");
+	lb->settings_fd = find_map_fd(lb->object, "settings");
+	lb->counters_fd = find_map_fd(lb->object, "counters");
+	lb->vip_traffic_fd = find_map_fd(lb->object, "vip_traffic");
+	if (lb->program_fd < 0 || lb->vip_addresses_fd < 0 || lb->vips_fd < 0 || lb->rings_fd < 0 ||
+	    lb->backends_fd < 0 || lb->flows_fd < 0 || lb->settings_fd < 0 || lb->counters_fd < 0 ||
+	    lb->vip_traffic_fd < 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	struct lb_settings settings = {
+	    .hash_seed = 0,
+	    .flags = LB_SETTINGS_F_FLOW_TABLE,
+	    .flow_inserts_per_second = 0,
+	};
+	err = lb_write_settings(lb, &settings);
+out:
+	if (err)
+		lb_close(lb);
+	return err;
+}
+
+int lb_write_settings(struct lb_instance *lb, const struct lb_settings *settings)
+{
+	uint32_t key = 0;
+
+	if (bpf_map_update_elem(lb->settings_fd, &key, settings, BPF_ANY)) {
+		pr_warn("settings: %s\n", strerror(errno));
+		return -errno;
+	}
+	lb->settings = *settings;
+	return 0;
+}
+
+static int ring_create(struct lb_instance *lb, const uint32_t *table, uint32_t size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, options, .map_flags = lb->ring_flags);
+	LIBBPF_OPTS(bpf_map_batch_opts, batch);
+	uint32_t *keys, count = size;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "maglev_ring", 4, 4, size, &options);
+	if (fd < 0) {
+		pr_warn("ring of %u slots: %s\n", size, strerror(errno));
+		return -errno;
+	}
+	keys = malloc(size * sizeof(*keys));
+	if (!keys) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < size; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, table, &count, &batch)) {
+		err = -errno;
+		pr_warn("ring fill: %s\n", strerror(errno));
+	}
+	free(keys);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t vip_index)
+{
+	struct maglev_backend *members = NULL;
+	uint32_t *table = NULL;
+	struct vip_address_info address_info = {0};
+	struct vip_key key = {0};
+	struct vip_info info = {0};
+	int err = -ENOMEM, ring_fd = -1;
+
+	members = calloc(vip->backend_count, sizeof(*members));
+	table = malloc(vip->table_size * sizeof(*table));
+	if (!members || !table)
+		goto out;
+	for (uint32_t i = 0; i < vip->backend_count; i++) {
+		struct in6_addr address;
+		struct backend_info backend = {0};
+		uint32_t id = lb->next_backend_id++;
+
+		lb_backend_address(vip->family, i, &address);
+		memcpy(members[i].key, &address, 16);
+		members[i].weight = 1;
+		members[i].id = id;
+		memcpy(&backend.address, &address, 16);
+		backend.vip_index = vip_index;
+		backend.flags = BACKEND_F_IN_USE | BACKEND_F_UP;
+		if (bpf_map_update_elem(lb->backends_fd, &id, &backend, BPF_ANY)) {
+			err = -errno;
+			pr_warn("backend %u: %s\n", id, strerror(errno));
+			goto out;
+		}
+	}
+	err = maglev_build(members, vip->backend_count, vip->table_size, lb->settings.hash_seed,
+			   table);
+	if (err) {
+		pr_warn("maglev_build: %s\n", strerror(-err));
+		goto out;
+	}
+	ring_fd = ring_create(lb, table, vip->table_size);
+	if (ring_fd < 0) {
+		err = ring_fd;
+		goto out;
+	}
+	if (bpf_map_update_elem(lb->rings_fd, &vip_index, &ring_fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("maglev_rings[%u]: %s\n", vip_index, strerror(errno));
+		goto out;
+	}
+	memcpy(&key.address, &vip->address, 16);
+	key.port = htons(vip->port);
+	key.protocol = vip->protocol;
+	info.vip_index = vip_index;
+	info.table_size = vip->table_size;
+	info.dscp = vip->dscp;
+	if (bpf_map_update_elem(lb->vips_fd, &key, &info, BPF_ANY)) {
+		err = -errno;
+		pr_warn("vips: %s\n", strerror(errno));
+		goto out;
+	}
+	bpf_map_lookup_elem(lb->vip_addresses_fd, &key.address, &address_info);
+	address_info.flags |= vip->port ? VIP_ADDRESS_F_PORT : VIP_ADDRESS_F_ANY_PORT;
+	if (!vip->protocol)
+		address_info.flags = VIP_ADDRESS_F_ANY_PROTOCOL;
+	if (bpf_map_update_elem(lb->vip_addresses_fd, &key.address, &address_info, BPF_ANY)) {
+		err = -errno;
+		pr_warn("vip_addresses: %s\n", strerror(errno));
+		goto out;
+	}
+	int *grown = realloc(lb->ring_fds, (lb->ring_count + 1) * sizeof(*grown));
+	if (!grown) {
+		err = -ENOMEM;
+		goto out;
+	}
+	lb->ring_fds = grown;
+	lb->ring_fds[lb->ring_count++] = ring_fd;
+	ring_fd = -1;
+	err = 0;
+out:
+	if (ring_fd >= 0)
+		close(ring_fd);
+	free(members);
+	free(table);
+	return err;
+}
+
+int lb_read_counter(int fd, uint32_t index, struct traffic_counter *total)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct traffic_counter values[cpus];
+
+	memset(total, 0, sizeof(*total));
+	if (bpf_map_lookup_elem(fd, &index, values))
+		return -errno;
+	for (int cpu = 0; cpu < cpus; cpu++) {
+		total->packets += values[cpu].packets;
+		total->bytes += values[cpu].bytes;
+	}
+	return 0;
+}
+
+int lb_count_flows(struct lb_instance *lb, uint64_t *count)
+{
+	enum { CHUNK = 8192 };
+	LIBBPF_OPTS(bpf_map_batch_opts, options);
+	struct flow_key *keys = malloc(CHUNK * sizeof(*keys));
+	uint32_t *values = malloc(CHUNK * sizeof(*values));
+	struct flow_key batch;
+	void *in = NULL;
+	int err = 0;
+
+	*count = 0;
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		uint32_t n = CHUNK;
+		int rc = bpf_map_lookup_batch(lb->flows_fd, in, &batch, keys, values, &n, &options);
+
+		*count += n;
+		if (rc) {
+			if (errno != ENOENT)
+				err = -errno;
+			break;
+		}
+		in = &batch;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+int map_memlock(int fd, uint64_t *bytes)
+{
+	char path[64], line[256];
+	FILE *file;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	file = fopen(path, "r");
+	if (!file)
+		return -errno;
+	while (fgets(line, sizeof(line), file))
+		if (sscanf(line, "memlock: %" SCNu64, bytes) == 1) {
+			err = 0;
+			break;
+		}
+	fclose(file);
+	return err;
+}
+
+int lb_memory(struct lb_instance *lb, struct lb_memory *memory)
+{
+	struct bpf_map *map;
+	uint64_t bytes;
+	int err;
+
+	memset(memory, 0, sizeof(*memory));
+	bpf_object__for_each_map(map, lb->object)
+	{
+		if (bpf_map__fd(map) < 0)
+			continue;
+		err = map_memlock(bpf_map__fd(map), &bytes);
+		if (err)
+			return err;
+		if (!strcmp(bpf_map__name(map), "flows"))
+			memory->flows += bytes;
+		else
+			memory->other += bytes;
+	}
+	for (size_t i = 0; i < lb->ring_count; i++) {
+		err = map_memlock(lb->ring_fds[i], &bytes);
+		if (err)
+			return err;
+		memory->rings += bytes;
+	}
+	memory->total = memory->flows + memory->rings + memory->other;
+	return 0;
+}
+
+void lb_close(struct lb_instance *lb)
+{
+	for (size_t i = 0; i < lb->ring_count; i++)
+		close(lb->ring_fds[i]);
+	free(lb->ring_fds);
+	bpf_object__close(lb->object);
+	memset(lb, 0, sizeof(*lb));
+}
+
+int backend_open(struct backend_instance *backend, const char *object_path)
+{
+	int err;
+
+	memset(backend, 0, sizeof(*backend));
+	backend->object = bpf_object__open_file(object_path, NULL);
+	err = libbpf_get_error(backend->object);
+	if (err) {
+		backend->object = NULL;
+		pr_warn("%s: cannot open: %s\n", object_path, strerror(-err));
+		return err;
+	}
+	err = bpf_object__load(backend->object);
+	if (err) {
+		pr_warn("%s: load failed: %s\n", object_path, strerror(-err));
+		goto out;
+	}
+	backend->program_fd = bpf_program__fd(first_xdp_program(backend->object));
+	backend->local_addresses_fd = find_map_fd(backend->object, "local_addresses");
+	backend->dscp_vips_fd = find_map_fd(backend->object, "dscp_vips");
+	backend->counters_fd = find_map_fd(backend->object, "counters");
+	if (backend->program_fd < 0 || backend->local_addresses_fd < 0 ||
+	    backend->dscp_vips_fd < 0 || backend->counters_fd < 0)
+		err = -ENOENT;
+out:
+	if (err)
+		backend_close(backend);
+	return err;
+}
+
+int backend_add_local(struct backend_instance *backend, const struct in6_addr *address)
+{
+	uint8_t unused = 1;
+
+	if (bpf_map_update_elem(backend->local_addresses_fd, address, &unused, BPF_ANY)) {
+		pr_warn("local_addresses: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int backend_add_dscp_vip(struct backend_instance *backend, uint8_t dscp, const struct in6_addr *vip,
+			 int family, uint32_t vip_index)
+{
+	struct restore_target target = {0};
+	uint32_t key = dscp;
+
+	memcpy(&target.vip, vip, 16);
+	target.vip_index = vip_index;
+	target.family = family == AF_INET ? 4 : 6;
+	if (bpf_map_update_elem(backend->dscp_vips_fd, &key, &target, BPF_ANY)) {
+		pr_warn("dscp_vips: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void backend_close(struct backend_instance *backend)
+{
+	bpf_object__close(backend->object);
+	memset(backend, 0, sizeof(*backend));
+}

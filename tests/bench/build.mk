@@ -1,0 +1,27 @@
+# tests/bench/build.mk: `make bench` (issue 7): the measuring harness, its own XDP programs
+# (wrapper, generator, reference, trivial targets) and the runner that prints the table.
+BENCH_DIR := $(BUILD)/bench
+BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
+BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
+BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
+# The daemon's ring builder: the rings are built exactly as l3dsrd builds them.
+BENCH_MAGLEV := $(BUILD)/src/maglev.o
+BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
+
+TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)
+# iperf3 and wrk for the end-to-end part, nft for the stateless nftables comparison.
+DEPS_TEST += iperf3 wrk nftables
+
+$(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c $(wildcard tests/bench/*.h) bpf/l3dsr_common.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -Itests/bench -c -o $@ $<
+
+$(BENCH_HARNESS): $(BENCH_OBJECTS) $(BENCH_MAGLEV)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+
+# Every figure of docs/performance.md: part 1-4 of issue 7, table on stdout, JSON beside it.
+bench-run: build-all $(BENCH_BPF) $(BENCH_HARNESS)
+	$(PYTHON) tests/bench/run.py --output $(BENCH_DIR)/results.json $(BENCH_ARGS)
+
+.PHONY: bench-run
