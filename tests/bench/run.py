@@ -87,7 +87,7 @@ class Namespace:
 def harness(namespace, mode, options, extra):
     command = ["ip", "netns", "exec", namespace.name, HARNESS, mode,
                "--interface", namespace.lb, "--generator-interface", namespace.generator,
-               "--lb", os.path.join(ROOT, "bpf", "lb.bpf.o"),
+               "--lb", options.lb,
                "--backend", os.path.join(ROOT, "bpf", "backend.bpf.o"),
                "--bench-dir", os.path.join(ROOT, "build", "bench"),
                "--cpu", str(options.cpu)] + extra
@@ -249,6 +249,8 @@ def main():
     parser.add_argument("--parts", default="cost,scale,rate,flood,e2e")
     parser.add_argument("--repeat", type=int, default=1000000)
     parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--lb", default=os.path.join(ROOT, "bpf", "lb.bpf.o"),
+                        help="the LB object to measure (to compare two builds, run each in turn)")
     parser.add_argument("--frames", type=int, default=5000000)
     parser.add_argument("--smoke", action="store_true",
                         help="tiny counts: only that it all runs (make check)")
@@ -364,7 +366,7 @@ def profile(namespace, options):
     """Runs one cost case for a while and profiles it: bpftool prog profile, then perf."""
     command = ["ip", "netns", "exec", namespace.name, HARNESS, "spin", "--case", options.profile,
                "--seconds", "14", "--interface", namespace.lb,
-               "--lb", os.path.join(ROOT, "bpf", "lb.bpf.o"),
+               "--lb", options.lb,
                "--backend", os.path.join(ROOT, "bpf", "backend.bpf.o"),
                "--bench-dir", os.path.join(ROOT, "build", "bench"), "--cpu", str(options.cpu)]
     spin = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
