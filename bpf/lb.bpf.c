@@ -126,33 +126,45 @@ static __always_inline void lb_record_fragment(const struct packet *pkt,
 }
 
 /*
- * Remembers a new flow's backend, at most flow_inserts_per_second times per second on this CPU:
- * beyond that (a SYN flood) new flows are still balanced by Maglev, but cannot evict the flows
- * already in the table.
+ * Whether this CPU may remember one more new flow: at most flow_inserts_per_second per one-second
+ * window (0: no limit). Beyond that (a SYN flood) new flows are still balanced by Maglev, but
+ * cannot evict the flows already in the table. *BUDGET is what lb_insert_flow charges.
+ */
+static __always_inline int lb_insert_allowed(__u32 inserts_per_second, struct flow_budget **budget)
+{
+	struct flow_budget *window;
+	__u32 zero = 0;
+	__u64 now;
+
+	*budget = NULL;
+	if (!inserts_per_second)
+		return 1;
+	window = bpf_map_lookup_elem(&flow_budget, &zero);
+	if (!window)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - window->window_start_ns >= LB_NSEC_PER_SEC) {
+		window->window_start_ns = now;
+		window->inserts = 0;
+	}
+	if (window->inserts >= inserts_per_second)
+		return 0;
+	*budget = window;
+	return 1;
+}
+
+/*
+ * Remembers FLOW's backend, overwriting what the table held for it. A SYN did not look the
+ * table up (see lb_choose_backend): should the write fail, the old entry must not outlive it,
+ * or the rest of the connection would follow the old entry and not the SYN.
  */
 static __always_inline void lb_insert_flow(const struct flow_key *flow, __u32 backend_id,
-					   __u32 inserts_per_second, __u64 frame_length)
+					   struct flow_budget *budget, int syn)
 {
-	if (inserts_per_second) {
-		struct flow_budget *budget;
-		__u32 zero = 0;
-		__u64 now;
-
-		budget = bpf_map_lookup_elem(&flow_budget, &zero);
-		if (!budget)
-			return;
-		now = bpf_ktime_get_ns();
-		if (now - budget->window_start_ns >= LB_NSEC_PER_SEC) {
-			budget->window_start_ns = now;
-			budget->inserts = 0;
-		}
-		if (budget->inserts >= inserts_per_second) {
-			counter_add(&counters, LB_COUNTER_FLOW_INSERT_SKIPPED, frame_length);
-			return;
-		}
+	if (budget)
 		budget->inserts++;
-	}
-	bpf_map_update_elem(&flows, flow, &backend_id, BPF_ANY);
+	if (bpf_map_update_elem(&flows, flow, &backend_id, BPF_ANY) && syn)
+		bpf_map_delete_elem(&flows, flow);
 }
 
 /* A remembered backend still counts while it is in use, up, and serves this VIP. */
@@ -179,24 +191,39 @@ lb_remembered_backend(const struct flow_key *flow, const struct vip_info *vip, _
 /*
  * The backend of FLOW: the flow table's, while it is still valid, else the VIP's Maglev ring at
  * hash(flow, seed) % M. NULL when the VIP has no ring or the slot is empty.
+ *
+ * A TCP SYN without ACK opens a connection: it goes straight to the ring and overwrites the
+ * table's entry, without looking the table up (on a busy LB that lookup is a cold miss on every
+ * new flow). A retransmitted SYN hashes to the same slot; an entry left by an earlier connection
+ * of the same 5-tuple is replaced, so the new connection follows the ring like any other new
+ * flow (a drained backend gets no new connection this way either). Only a SYN that may be
+ * inserted skips the lookup: one over the insert limit still honours the table, because its
+ * connection's later packets will.
  */
 static __always_inline struct backend_info *lb_choose_backend(const struct flow_key *flow,
 							      const struct vip_info *vip,
-							      int may_insert, __u64 frame_length,
-							      __u32 *backend_id)
+							      int may_insert, int syn,
+							      __u64 frame_length, __u32 *backend_id)
 {
+	struct flow_budget *budget = NULL;
 	struct backend_info *backend;
 	struct lb_settings *config;
 	__u32 vip_index = vip->vip_index;
 	__u32 table_size = vip->table_size;
 	__u32 zero = 0, slot;
 	__u32 *ring_entry;
+	int use_table, allowed = -1;
 	void *ring;
 
 	config = bpf_map_lookup_elem(&settings, &zero);
 	if (!config)
 		return NULL;
-	if (config->flags & LB_SETTINGS_F_FLOW_TABLE) {
+	use_table = config->flags & LB_SETTINGS_F_FLOW_TABLE;
+	may_insert = use_table && may_insert;
+	syn = may_insert && syn;
+	if (syn)
+		allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
+	if (use_table && !(syn && allowed)) {
 		backend = lb_remembered_backend(flow, vip, backend_id);
 		if (backend)
 			return backend;
@@ -214,8 +241,14 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 	if (!backend || !(backend->flags & BACKEND_F_IN_USE))
 		return NULL;
 
-	if ((config->flags & LB_SETTINGS_F_FLOW_TABLE) && may_insert)
-		lb_insert_flow(flow, *backend_id, config->flow_inserts_per_second, frame_length);
+	if (may_insert) {
+		if (allowed < 0)
+			allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
+		if (allowed)
+			lb_insert_flow(flow, *backend_id, budget, syn);
+		else
+			counter_add(&counters, LB_COUNTER_FLOW_INSERT_SKIPPED, frame_length);
+	}
 	return backend;
 }
 
@@ -340,7 +373,9 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 		return XDP_PASS;
 	}
 
-	backend = lb_choose_backend(&flow, vip, kind == TRANSPORT_PORTS, frame_length, &backend_id);
+	backend = lb_choose_backend(&flow, vip, kind == TRANSPORT_PORTS,
+				    kind == TRANSPORT_PORTS && packet_is_tcp_syn(&pkt, data_end),
+				    frame_length, &backend_id);
 	if (!backend) {
 		*counter = LB_COUNTER_NO_BACKEND;
 		return XDP_PASS;

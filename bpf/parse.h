@@ -390,4 +390,16 @@ static __always_inline enum parse_result parse_transport(const struct packet *pk
 	return PARSE_OK;
 }
 
+/* A TCP SYN without ACK: the first packet of a connection (or its retransmission). */
+static __always_inline int packet_is_tcp_syn(const struct packet *pkt, void *data_end)
+{
+	struct tcphdr *tcp = pkt->l4;
+
+	if (pkt->protocol != IPPROTO_TCP || pkt->fragment == PACKET_LATER_FRAGMENT)
+		return 0;
+	if ((void *)(tcp + 1) > data_end)
+		return 0;
+	return tcp->syn && !tcp->ack;
+}
+
 #endif /* L3DSR_PARSE_H */

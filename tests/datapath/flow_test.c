@@ -12,10 +12,12 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <time.h>
 
 #include "harness.h"
 #include "maglev.h"
@@ -81,8 +83,13 @@ static void flow_make(uint16_t source_port, struct packet_flow *flow)
 	flow->payload_length = sizeof(payload);
 }
 
-/* Sends one packet of the flow from SOURCE_PORT; the index of the backend it went to, or -1. */
-static int flow_send(uint16_t source_port, uint32_t *verdict)
+#define FLOW_TCP_SYN 0x02
+
+/*
+ * Sends one packet of the flow from SOURCE_PORT with TCP_FLAGS (0: PSH, ACK); the index of the
+ * backend it went to, or -1.
+ */
+static int flow_send_flags(uint16_t source_port, uint8_t tcp_flags, uint32_t *verdict)
 {
 	struct harness_result result;
 	struct l3dsr_address destination;
@@ -92,6 +99,7 @@ static int flow_send(uint16_t source_port, uint32_t *verdict)
 	int i;
 
 	flow_make(source_port, &flow);
+	flow.tcp_flags = tcp_flags;
 	length = packet_build(&flow, frame, sizeof(frame));
 	assert_true(length > 0);
 	assert_int_equal(harness_run(&lb, frame, length, &result), 0);
@@ -103,6 +111,11 @@ static int flow_send(uint16_t source_port, uint32_t *verdict)
 		if (!memcmp(&destination, &flow_backends[i].address, sizeof(destination)))
 			return i;
 	return -1;
+}
+
+static int flow_send(uint16_t source_port, uint32_t *verdict)
+{
+	return flow_send_flags(source_port, 0, verdict);
 }
 
 /* Whether the flow table holds the flow from SOURCE_PORT, and with which backend_id. */
@@ -129,6 +142,20 @@ static void ring_fill(uint32_t backend_id)
 	for (size_t i = 0; i < FLOW_TABLE_SIZE; i++)
 		ring[i] = backend_id;
 	assert_int_equal(test_config_set_ring(&lb, &flow_vips[0], 0, ring), 0);
+}
+
+/*
+ * Opens the flow from PORT (its backend, the index returned, is remembered), then drains that
+ * backend: every ring slot to the next backend, *OTHER.
+ */
+static int flow_open_then_drain(uint16_t port, int *other)
+{
+	int first = flow_send(port, NULL);
+
+	assert_in_range(first, 0, FLOW_BACKENDS - 1);
+	*other = (first + 1) % FLOW_BACKENDS;
+	ring_fill(flow_backends[*other].id);
+	return first;
 }
 
 static void backend_set(int index, uint32_t vip_index, uint32_t flags)
@@ -171,10 +198,7 @@ static void test_drained_backend_keeps_its_flows(void **state)
 	int first, other;
 
 	(void)state;
-	first = flow_send(port, NULL);
-	assert_in_range(first, 0, FLOW_BACKENDS - 1);
-	other = (first + 1) % FLOW_BACKENDS;
-	ring_fill(flow_backends[other].id);
+	first = flow_open_then_drain(port, &other);
 	assert_int_equal(flow_send(port, NULL), first);
 	assert_int_equal(flow_send(new_port, NULL), other);
 }
@@ -182,14 +206,11 @@ static void test_drained_backend_keeps_its_flows(void **state)
 static void test_flow_table_off_follows_the_ring(void **state)
 {
 	uint16_t port = next_port++;
-	int first, other;
+	int other;
 
 	(void)state;
 	assert_int_equal(test_config_set_lb_settings(&lb, flow_config.hash_seed, 0), 0);
-	first = flow_send(port, NULL);
-	assert_in_range(first, 0, FLOW_BACKENDS - 1);
-	other = (first + 1) % FLOW_BACKENDS;
-	ring_fill(flow_backends[other].id);
+	flow_open_then_drain(port, &other);
 	assert_int_equal(flow_send(port, NULL), other);
 }
 
@@ -199,10 +220,7 @@ static void flow_moves_when_backend(uint32_t vip_index, uint32_t flags)
 	uint16_t port = next_port++;
 	int first, other;
 
-	first = flow_send(port, NULL);
-	assert_in_range(first, 0, FLOW_BACKENDS - 1);
-	other = (first + 1) % FLOW_BACKENDS;
-	ring_fill(flow_backends[other].id);
+	first = flow_open_then_drain(port, &other);
 	backend_set(first, vip_index, flags);
 	assert_int_equal(flow_send(port, NULL), other);
 }
@@ -274,6 +292,89 @@ static void test_flow_inserts_are_limited_per_second(void **state)
 		assert_true(flow_remembered((uint16_t)(first_port + i), &backend_id));
 }
 
+/*
+ * A SYN opens a new connection: it follows the ring even when the table remembers the same
+ * 5-tuple on a backend that is still valid (here drained), and the table then says so, so the
+ * connection's later packets follow the SYN.
+ */
+static void test_syn_follows_the_ring_and_replaces_the_entry(void **state)
+{
+	uint16_t port = next_port++;
+	uint32_t backend_id = UINT32_MAX;
+	int first, other;
+
+	(void)state;
+	first = flow_open_then_drain(port, &other);
+	assert_int_equal(flow_send(port, NULL), first);
+	assert_int_equal(flow_send_flags(port, FLOW_TCP_SYN, NULL), other);
+	assert_true(flow_remembered(port, &backend_id));
+	assert_int_equal(backend_id, flow_backends[other].id);
+	assert_int_equal(flow_send(port, NULL), other);
+}
+
+/* This CPU's insert window, on every CPU: opened now, with INSERTS already made. */
+static void flow_budget_fill(uint64_t inserts)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct flow_budget budgets[cpus];
+	struct timespec now;
+	uint32_t zero = 0;
+	int i;
+
+	assert_true(cpus > 0);
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &now), 0);
+	for (i = 0; i < cpus; i++) {
+		budgets[i].window_start_ns =
+		    (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+		budgets[i].inserts = inserts;
+	}
+	assert_int_equal(bpf_map_update_elem(harness_map_fd(&lb, "flow_budget"), &zero, budgets, 0),
+			 0);
+}
+
+/*
+ * A SYN over the insert limit cannot replace the table's entry, so it honours it, as its
+ * connection's later packets will: the SYN, the table and the data agree. (Should the window
+ * have ended between filling it and the SYN, the SYN is inserted: the three agree on the ring's
+ * backend instead.)
+ */
+static void test_syn_over_the_insert_limit_honours_the_table(void **state)
+{
+	struct lb_settings settings = {.hash_seed = flow_config.hash_seed,
+				       .flags = LB_SETTINGS_F_FLOW_TABLE,
+				       .flow_inserts_per_second = 1};
+	uint32_t backend_id = UINT32_MAX;
+	uint16_t port = next_port++;
+	int first, other, syn;
+
+	(void)state;
+	first = flow_open_then_drain(port, &other);
+	assert_int_equal(test_config_write_lb_settings(&lb, &settings), 0);
+	flow_budget_fill(1000);
+	syn = flow_send_flags(port, FLOW_TCP_SYN, NULL);
+	assert_true(syn == first || syn == other);
+	assert_true(flow_remembered(port, &backend_id));
+	assert_int_equal(backend_id, flow_backends[syn].id);
+	assert_int_equal(flow_send(port, NULL), syn);
+}
+
+/* With the table off a SYN follows the ring, as every packet does, and nothing is remembered. */
+static void test_syn_with_flow_table_off_follows_the_ring(void **state)
+{
+	uint16_t port = next_port++;
+	uint32_t backend_id;
+	int first, other;
+
+	(void)state;
+	assert_int_equal(test_config_set_lb_settings(&lb, flow_config.hash_seed, 0), 0);
+	first = flow_send_flags(port, FLOW_TCP_SYN, NULL);
+	assert_in_range(first, 0, FLOW_BACKENDS - 1);
+	assert_false(flow_remembered(port, &backend_id));
+	other = (first + 1) % FLOW_BACKENDS;
+	ring_fill(flow_backends[other].id);
+	assert_int_equal(flow_send_flags(port, FLOW_TCP_SYN, NULL), other);
+}
+
 /* All backends drained (weight 0): every slot empty, a new flow is passed untouched. */
 static void test_empty_ring_passes_new_flows(void **state)
 {
@@ -323,6 +424,12 @@ int main(void)
 		      test_flow_key_is_the_arriving_five_tuple),
 	    FLOW_TEST("new flows above flow_inserts_per_second are balanced, not remembered",
 		      test_flow_inserts_are_limited_per_second),
+	    FLOW_TEST("a SYN follows the ring and replaces the remembered backend",
+		      test_syn_follows_the_ring_and_replaces_the_entry),
+	    FLOW_TEST("a SYN over the insert limit honours the table, as its data will",
+		      test_syn_over_the_insert_limit_honours_the_table),
+	    FLOW_TEST("flow table off: a SYN follows the ring and is not remembered",
+		      test_syn_with_flow_table_off_follows_the_ring),
 	    FLOW_TEST("a VIP whose ring slots are all empty passes new flows untouched",
 		      test_empty_ring_passes_new_flows),
 	    FLOW_TEST("a VIP without a ring passes new flows untouched",

@@ -226,7 +226,7 @@ size_t packet_build(const struct packet_flow *flow, uint8_t *frame, size_t capac
 		segment[6] = (uint8_t)(flow->sequence >> 8);
 		segment[7] = (uint8_t)flow->sequence;
 		segment[12] = 5 << 4;
-		segment[13] = 0x18; /* PSH, ACK */
+		segment[13] = flow->tcp_flags ? flow->tcp_flags : 0x18; /* PSH, ACK */
 		packet_write16(segment + 14, 64240);
 	} else {
 		packet_write16(segment + 4, (uint16_t)transport_length);

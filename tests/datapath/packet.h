@@ -47,6 +47,7 @@ struct packet_flow {
 	uint16_t identification;		  /* IPv4 */
 	uint32_t flow_label;			  /* IPv6 */
 	uint32_t sequence;			  /* TCP */
+	uint8_t tcp_flags;			  /* TCP; 0: PSH, ACK */
 	int udp_without_checksum;		  /* IPv4 UDP: checksum field 0 */
 	size_t payload_length;
 	const uint8_t *payload;
