@@ -142,7 +142,7 @@ static __always_inline int lb_insert_allowed(__u32 inserts_per_second, struct fl
 	window = bpf_map_lookup_elem(&flow_budget, &zero);
 	if (!window)
 		return 0;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	if (now - window->window_start_ns >= LB_NSEC_PER_SEC) {
 		window->window_start_ns = now;
 		window->inserts = 0;
