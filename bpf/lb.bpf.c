@@ -39,12 +39,15 @@ static __always_inline void lb_fragment_key(const struct packet *pkt, struct fra
 static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, struct flow_key *flow,
 					  enum transport_kind *kind)
 {
-	__builtin_memset(flow, 0, sizeof(*flow));
 	if (packet_load_source(pkt, data_end) != PARSE_OK)
 		return LB_COUNTER_MALFORMED;
 	flow->source = pkt->source;
 	flow->destination = pkt->destination;
 	flow->protocol = pkt->protocol;
+	/* Every other field is written below: only the padding needs zeroing for the key. */
+	flow->pad[0] = 0;
+	flow->pad[1] = 0;
+	flow->pad[2] = 0;
 
 	*kind = TRANSPORT_PORTS;
 	if (pkt->fragment == PACKET_LATER_FRAGMENT) {
@@ -86,7 +89,8 @@ static __always_inline struct vip_info *lb_find_vip(const struct vip_address_inf
 	struct vip_info *vip;
 	struct vip_key key;
 
-	__builtin_memset(&key, 0, sizeof(key));
+	/* Port and protocol are written before each lookup below. */
+	key.pad = 0;
 	key.address = flow->destination;
 	if (protocol_has_ports(flow->protocol)) {
 		key.protocol = flow->protocol;
