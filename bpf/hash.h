@@ -86,4 +86,27 @@ static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct 
 	return c;
 }
 
+/*
+ * The vip_address_filter bit of ADDRESS: the four words folded, then a multiplicative hash
+ * (Knuth's golden-ratio constant) whose top bits mix every input bit. IPv4 addresses differ only
+ * in the last word; IPv6 VIPs of one prefix mostly in the last ones: all reach the top bits.
+ */
+static inline __attribute__((always_inline)) __u32
+l3dsr_address_filter_bit(const struct l3dsr_address *address)
+{
+	__u32 folded =
+	    address->words[0] ^ address->words[1] ^ address->words[2] ^ address->words[3];
+
+	return (__u32)(folded * 2654435761U) >> 20; /* 32 - log2(L3DSR_ADDRESS_FILTER_BITS) */
+}
+
+/* Sets ADDRESS's bit in FILTER (user space: the daemon, the tests, the benchmark). */
+static inline void l3dsr_address_filter_set(struct vip_address_filter *filter,
+					    const struct l3dsr_address *address)
+{
+	__u32 bit = l3dsr_address_filter_bit(address);
+
+	filter->bits[bit / 64] |= 1ULL << (bit % 64);
+}
+
 #endif /* L3DSR_HASH_H */

@@ -43,6 +43,21 @@ struct vip_address_info {
 };
 
 /*
+ * vip_address_filter: ARRAY, 1 entry, key 0, value struct vip_address_filter. A bitmap in front
+ * of vip_addresses: bit l3dsr_address_filter_bit(address) (bpf/hash.h) is set for every address
+ * in vip_addresses, so a packet whose bit is clear is for no VIP without a hash lookup (most of
+ * the packets on the interface); a set bit only means "look it up". ready = 0 (not filled):
+ * every packet is looked up. Writers set the bits of the old and the new addresses before they
+ * change vip_addresses, and write the exact bits once the old addresses are gone.
+ */
+#define L3DSR_ADDRESS_FILTER_BITS 4096
+struct vip_address_filter {
+	__u32 ready; /* 1: the bits cover every address in vip_addresses */
+	__u32 pad;
+	__u64 bits[L3DSR_ADDRESS_FILTER_BITS / 64];
+};
+
+/*
  * vips: HASH, key struct vip_key, value struct vip_info.
  * Lookup order: (address, protocol, port), then (address, protocol, 0) for "port = *", then
  * (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the

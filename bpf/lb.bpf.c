@@ -81,6 +81,22 @@ static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, st
 	return LB_CONTINUE;
 }
 
+/*
+ * Whether DESTINATION may be a VIP address: its bit in vip_address_filter (an inline array
+ * lookup, no hashing of the 16-byte key), or 1 while the filter is not filled.
+ */
+static __always_inline int lb_may_be_vip(const struct l3dsr_address *destination)
+{
+	struct vip_address_filter *filter;
+	__u32 zero = 0, bit;
+
+	filter = bpf_map_lookup_elem(&vip_address_filter, &zero);
+	if (!filter || !filter->ready)
+		return 1;
+	bit = l3dsr_address_filter_bit(destination);
+	return (filter->bits[bit / 64] >> (bit % 64)) & 1;
+}
+
 /* The most specific VIP first, trying only the kinds of key the address has. */
 static __always_inline struct vip_info *lb_find_vip(const struct vip_address_info *address_info,
 						    const struct flow_key *flow)
@@ -350,8 +366,10 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 		*counter = LB_COUNTER_PASS;
 		return XDP_PASS;
 	}
-	/* The one lookup every packet pays. */
-	address_info = bpf_map_lookup_elem(&vip_addresses, &pkt.destination);
+	/* What every packet pays: the filter's bit, and for a set bit one hash lookup. */
+	address_info = lb_may_be_vip(&pkt.destination)
+			   ? bpf_map_lookup_elem(&vip_addresses, &pkt.destination)
+			   : NULL;
 	if (!address_info) {
 		*counter = LB_COUNTER_PASS;
 		return XDP_PASS;

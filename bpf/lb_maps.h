@@ -24,6 +24,13 @@ struct {
 	__type(value, struct vip_address_info);
 } vip_addresses SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vip_address_filter);
+} vip_address_filter SEC(".maps");
+
 /* Two keys per VIP at most: "protocol = any" with a fixed port is one tcp and one udp key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "hash.h"
 #include "lb_maps.h"
 #include "lb_rings.h"
 #include "log.h"
@@ -78,6 +79,7 @@ int lb_maps_find(const struct loaded_object *object, const struct instance_maps 
 		const char *name;
 		int *fd;
 	} wanted[] = {
+	    {"vip_address_filter", &maps->vip_address_filter},
 	    {"vip_addresses", &maps->vip_addresses},
 	    {"vips", &maps->vips},
 	    {"maglev_rings", &maps->maglev_rings},
@@ -569,13 +571,35 @@ static int write_address(const struct lb_maps *maps, const struct l3dsr_address 
 }
 
 /*
- * Step 3: the address filter and the keys. While keys are added and removed the filter says
- * "look" for the union of old and new; then stale keys go; then the filter becomes exact.
+ * Writes vip_address_filter with the bits of the plan's addresses and, with WITH_CURRENT, of
+ * those the maps hold now: the program looks up every address whose bit is set, so the bits
+ * must cover vip_addresses at every moment of an update.
+ */
+static int write_address_filter(const struct lb_maps *maps, const struct plan *plan,
+				const struct current_state *current, bool with_current)
+{
+	static struct vip_address_filter filter;
+	__u32 zero = 0;
+
+	memset(&filter, 0, sizeof(filter));
+	filter.ready = 1;
+	for (size_t i = 0; i < plan->vip_count; i++)
+		for (size_t k = 0; k < plan->vips[i].key_count; k++)
+			l3dsr_address_filter_set(&filter, &plan->vips[i].keys[k].address);
+	for (size_t i = 0; with_current && i < current->address_count; i++)
+		l3dsr_address_filter_set(&filter, &current->addresses[i].address);
+	return bpf_map_update_elem(maps->vip_address_filter, &zero, &filter, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Step 3: the address filters and the keys. While keys are added and removed the filters say
+ * "look" for the union of old and new (the bitmap in front of vip_addresses first); then stale
+ * keys go; then both filters become exact (vip_addresses first).
  */
 static int update_keys_and_addresses(const struct lb_maps *maps, const struct plan *plan,
 				     const struct current_state *current)
 {
-	int result = 0;
+	int result = write_address_filter(maps, plan, current, true);
 
 	for (size_t i = 0; i < plan->vip_count && !result; i++)
 		for (size_t k = 0; k < plan->vips[i].key_count && !result; k++) {
@@ -603,7 +627,7 @@ static int update_keys_and_addresses(const struct lb_maps *maps, const struct pl
 		    bpf_map_delete_elem(maps->vip_addresses, &current->addresses[i].address) &&
 		    errno != ENOENT)
 			result = -errno;
-	return result;
+	return result ? result : write_address_filter(maps, plan, current, false);
 }
 
 /* Step 4: what is no longer reachable goes: rings of removed VIPs, removed backends, and the UP

@@ -14,6 +14,7 @@
 #include "loader.h"
 
 struct lb_maps {
+	int vip_address_filter;
 	int vip_addresses;
 	int vips;
 	int maglev_rings;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "bench_lb.h"
+#include "hash.h"
 #include "maglev.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
@@ -39,6 +40,30 @@ static int find_map_fd(struct bpf_object *object, const char *name)
 		return -ENOENT;
 	}
 	return bpf_map__fd(map);
+}
+
+/*
+ * Sets ADDRESS's bit in the object's vip_address_filter before the address goes into
+ * vip_addresses, as l3dsrd does. An object without the filter (an older build, measured with
+ * run.py --lb) looks every address up: nothing to do.
+ */
+static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *address)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(lb->object, "vip_address_filter");
+	static struct vip_address_filter filter;
+	__u32 zero = 0;
+
+	if (!map)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, &filter))
+		return -errno;
+	filter.ready = 1;
+	l3dsr_address_filter_set(&filter, address);
+	if (bpf_map_update_elem(bpf_map__fd(map), &zero, &filter, BPF_ANY)) {
+		pr_warn("vip_address_filter: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 static struct bpf_program *first_xdp_program(struct bpf_object *object)
@@ -212,6 +237,9 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		pr_warn("vips: %s\n", strerror(errno));
 		goto out;
 	}
+	err = filter_add(lb, &key.address);
+	if (err)
+		goto out;
 	bpf_map_lookup_elem(lb->vip_addresses_fd, &key.address, &address_info);
 	address_info.flags |= vip->port ? VIP_ADDRESS_F_PORT : VIP_ADDRESS_F_ANY_PORT;
 	if (!vip->protocol)

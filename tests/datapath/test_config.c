@@ -11,6 +11,7 @@
 
 #include <bpf/bpf.h>
 
+#include "hash.h"
 #include "maglev.h"
 
 int test_config_parse_address(const char *text, struct l3dsr_address *address, int *family)
@@ -211,10 +212,19 @@ static int test_config_add_vip(const struct harness *harness, const struct test_
 
 int test_config_fill_lb(const struct harness *harness, const struct test_config *config)
 {
+	static struct vip_address_filter filter;
+	__u32 zero = 0;
 	size_t i;
 	int err;
 
-	err = test_config_set_lb_settings(harness, config->hash_seed, config->flow_table);
+	/* The filter's bits first, as the daemon sets them: every VIP address is looked up. */
+	memset(&filter, 0, sizeof(filter));
+	filter.ready = 1;
+	for (i = 0; i < config->vip_count; i++)
+		l3dsr_address_filter_set(&filter, &config->vips[i].address);
+	err = test_config_update(harness, "vip_address_filter", &zero, &filter);
+	if (!err)
+		err = test_config_set_lb_settings(harness, config->hash_seed, config->flow_table);
 	for (i = 0; !err && i < config->vip_count; i++)
 		err =
 		    test_config_add_vip(harness, &config->vips[i], (uint32_t)i, config->hash_seed);
