@@ -21,6 +21,16 @@
 /* A step's result: a counter (the packet is passed with it) or "go on". */
 #define LB_CONTINUE LB_COUNTER_MAX
 
+/* The datagram a fragment belongs to (RFC 791 / RFC 8200: source, destination, id, protocol). */
+static __always_inline void lb_fragment_key(const struct packet *pkt, struct fragment_key *key)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->source = pkt->source;
+	key->destination = pkt->destination;
+	key->id = pkt->fragment_id;
+	key->protocol = pkt->protocol;
+}
+
 /*
  * The client's flow: addresses and protocol from the IP header, ports from the transport header,
  * or for a later fragment from what its first fragment recorded, or for an ICMP error from the
@@ -41,11 +51,7 @@ static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, st
 		struct fragment_key key;
 		struct fragment_ports *ports;
 
-		__builtin_memset(&key, 0, sizeof(key));
-		key.source = pkt->source;
-		key.destination = pkt->destination;
-		key.id = pkt->fragment_id;
-		key.protocol = pkt->protocol;
+		lb_fragment_key(pkt, &key);
 		ports = bpf_map_lookup_elem(&fragments, &key);
 		if (!ports)
 			return LB_COUNTER_FRAGMENTS_UNTRACKED;
@@ -115,11 +121,7 @@ static __always_inline void lb_record_fragment(const struct packet *pkt,
 	};
 	struct fragment_key key;
 
-	__builtin_memset(&key, 0, sizeof(key));
-	key.source = pkt->source;
-	key.destination = pkt->destination;
-	key.id = pkt->fragment_id;
-	key.protocol = pkt->protocol;
+	lb_fragment_key(pkt, &key);
 	bpf_map_update_elem(&fragments, &key, &ports, BPF_ANY);
 }
 
