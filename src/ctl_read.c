@@ -27,6 +27,8 @@ static const char *const lb_counter_names[LB_COUNTER_MAX] = {
     [LB_COUNTER_NO_BACKEND] = "no_backend",
     [LB_COUNTER_ICMP_ERROR] = "icmp_error",
     [LB_COUNTER_FLOW_INSERT_SKIPPED] = "flow_insert_skipped",
+    [LB_COUNTER_PROBE_REPLY] = "probe_reply",
+    [LB_COUNTER_PROBE_DIRECT] = "probe_direct",
 };
 
 static const char *const backend_counter_names[BACKEND_COUNTER_MAX] = {

@@ -1,0 +1,13 @@
+# tests/health/build.mk: the health checks' tests: the LB program's probe replies at packet level
+# (tests/suites/health-probe-reply) and the end-to-end suites tests/suites/health-*.
+HEALTH_BUILD := $(BUILD)/tests/health
+HEALTH_PROBE_TEST := $(HEALTH_BUILD)/probe_reply_test
+TEST_PROGRAMS += $(HEALTH_PROBE_TEST)
+DEPS_TEST += libcmocka-dev python3-prometheus-client
+
+# The datapath tests' harness (load, run a frame, read counters) and frame builder.
+$(HEALTH_PROBE_TEST): $(HEALTH_BUILD)/probe_reply_test.o $(BUILD)/tests/datapath/harness.o \
+		$(BUILD)/tests/datapath/packet.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lcmocka
+
+$(HEALTH_BUILD)/probe_reply_test.o: override CFLAGS += -Itests/datapath
