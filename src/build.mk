@@ -10,10 +10,14 @@ CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 PROGRAMS += src/l3dsrd src/l3dsrctl
 DEPS_BUILD += libsystemd-dev
 
-L3DSR_SHARED_OBJECTS := $(addprefix $(BUILD)/src/,instance.o maps.o pins.o address.o log.o)
+L3DSR_SHARED_OBJECTS := $(addprefix $(BUILD)/src/,instance.o maps.o pins.o address.o log.o \
+	probe_outcome.o)
+# The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
+HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health.o probe.o probe_http.o probe_ports.o \
+	metrics.o ctl_read.o)
 L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
 	lb_rings.o backend_maps.o forwarding.o interface_lock.o notify.o maglev.o) \
-	$(CONFIG_OBJECTS) $(L3DSR_SHARED_OBJECTS)
+	$(HEALTH_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_SHARED_OBJECTS)
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o lb_rings.o) \
 	$(L3DSR_SHARED_OBJECTS)
 
