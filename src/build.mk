@@ -30,3 +30,8 @@ src/l3dsrd: $(L3DSRD_OBJECTS)
 
 src/l3dsrctl: $(L3DSRCTL_OBJECTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+
+# Library objects: everything l3dsrd (and the unit tests) link besides their own main.
+L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
+
+build-all: $(L3DSR_LIB_OBJECTS)

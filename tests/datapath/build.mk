@@ -1,11 +1,9 @@
 # tests/datapath/build.mk: the packet-level tests of the two XDP programs (tests/suites/datapath-*).
 
 DATAPATH_BUILD := $(BUILD)/tests/datapath
-# The daemon's ring builder; a round-robin stand-in until src/maglev.c exists.
-DATAPATH_MAGLEV := $(if $(wildcard src/maglev.c),$(BUILD)/src/maglev.o,\
-	$(DATAPATH_BUILD)/maglev_stand_in.o)
+# The rings are built by the daemon's own builder (src/maglev.c), as in production.
 DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o test_config.o report.o packet.o prng.o \
-	scenario_config.o) $(DATAPATH_MAGLEV)
+	scenario_config.o) $(BUILD)/src/maglev.o
 DATAPATH_GENERATED := $(addprefix $(DATAPATH_BUILD)/,scenario_config fixture_rows random_seeds)
 DATAPATH_PYTHON := $(wildcard tests/datapath/*.py) tests/datapath/topology.ip
 DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test)

@@ -1,0 +1,13 @@
+# tests/maglev/build.mk: the Maglev builder's unit tests (tests/suites/maglev) and its
+# measurement tool (docs/maglev.md); the allocator is wrapped so the tests can make it fail.
+MAGLEV_TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+TEST_PROGRAMS += $(BUILD)/tests/maglev/maglev_test $(BUILD)/tests/maglev/maglev_measure
+
+$(BUILD)/tests/maglev/maglev_test: $(BUILD)/tests/maglev/maglev_test.o \
+		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/maglev.o
+	$(CC) $(CFLAGS) $(LDFLAGS) $(MAGLEV_TEST_WRAP) -o $@ $^ -lcmocka
+
+$(BUILD)/tests/maglev/maglev_measure: $(BUILD)/tests/maglev/maglev_measure.o \
+		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/maglev.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
