@@ -203,14 +203,24 @@ health_expect_log() {
 	fi
 }
 
-# health_http_server HOST NAME ADDRESS...: an HTTP server of tests/lib on HOST (port 80);
-# its pid in HEALTH_PID, killed by the teardown if still running.
+# health_http_server [--port PORT] [--silent] HOST NAME ADDRESS...: an HTTP server of tests/lib
+# on HOST (port 80 by default), or with --silent one that accepts and never answers; its pid in
+# HEALTH_PID, killed by the teardown if still running.
 health_http_server() {
+	local port=80 server=("$TOPO_LIB_DIR/http_backend.py" --name)
+	if [ "$1" = --port ]; then
+		port=$2
+		shift 2
+	fi
+	if [ "$1" = --silent ]; then
+		server=("$HEALTH_ROOT/tests/health/silent_server.py" --name)
+		shift
+	fi
 	local host=$1 name=$2
 	shift 2
 	# ip netns exec directly, not a shell function: $! is then the server itself.
-	ip netns exec "$(topology_ns "$host")" "$E2E_PYTHON" "$TOPO_LIB_DIR/http_backend.py" \
-		--name "$name" --port 80 "$@" >>"$TOPO_DIR/http-$name.log" 2>&1 &
+	ip netns exec "$(topology_ns "$host")" "$E2E_PYTHON" "${server[@]}" "$name" \
+		--port "$port" "$@" >>"$TOPO_DIR/http-$name.log" 2>&1 &
 	HEALTH_PID=$!
 	topology_track_pid "$HEALTH_PID"
 	local address listen=()
@@ -221,7 +231,7 @@ health_http_server() {
 			listen+=("$address")
 		fi
 	done
-	topology_wait_listen "$host" 80 "${listen[@]}"
+	topology_wait_listen "$host" "$port" "${listen[@]}"
 }
 
 # health_stop_pid PID: SIGTERM and wait (a process this suite started).
