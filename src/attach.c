@@ -136,6 +136,16 @@ void attach_ids(int link_fd, __u32 *link_id, __u32 *program_id)
 	*program_id = info.prog_id;
 }
 
+int attach_link_ifindex(int link_fd)
+{
+	struct bpf_link_info info = {0};
+	__u32 length = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &length))
+		return -1;
+	return (int)info.xdp.ifindex;
+}
+
 int attach_detach(int link_fd)
 {
 	if (bpf_link_detach(link_fd)) {

@@ -35,6 +35,9 @@ int attach_pin(int link_fd, const char *path);
 /* The ids of the link and of the program it runs now (0 when unknown). */
 void attach_ids(int link_fd, __u32 *link_id, __u32 *program_id);
 
+/* The ifindex the link holds: 0 once its interface is gone, -1 when it cannot be read. */
+int attach_link_ifindex(int link_fd);
+
 /* Takes the program off the interface (the link object lives on, empty). Returns 0 or -errno. */
 int attach_detach(int link_fd);
 

@@ -5,21 +5,27 @@ CONFIG_SOURCES := $(addprefix src/,config.c config_keys.c config_check.c config_
 	config_messages.c config_validate.c)
 CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
-# The daemon and the CLI. Objects both need (pinned-instance reading, map helpers, addresses)
-# are listed once in L3DSR_SHARED_OBJECTS.
+# Library objects: everything l3dsrd (and the unit tests) link besides their own main.
+L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
+
+build-all: $(L3DSR_LIB_OBJECTS)
+
+# What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
+L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,instance.o maps.o lb_rings.o pins.o address.o \
+	log.o probe_outcome.o)
+
+# The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
 DEPS_BUILD += libsystemd-dev
 
-L3DSR_SHARED_OBJECTS := $(addprefix $(BUILD)/src/,instance.o maps.o pins.o address.o log.o \
-	probe_outcome.o)
 # The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
 HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health.o probe.o probe_http.o probe_ports.o \
 	metrics.o ctl_read.o)
 L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
-	lb_rings.o backend_maps.o forwarding.o interface_lock.o notify.o maglev.o) \
-	$(HEALTH_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_SHARED_OBJECTS)
-L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o lb_rings.o) \
-	$(L3DSR_SHARED_OBJECTS)
+	backend_maps.o forwarding.o interface_lock.o notify.o) $(HEALTH_OBJECTS) \
+	$(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS)
+L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o) \
+	$(L3DSR_LIB_OBJECTS)
 
 # Where the daemon looks by default: the install layout of DESIGN.md section 4.
 $(BUILD)/src/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
@@ -30,8 +36,3 @@ src/l3dsrd: $(L3DSRD_OBJECTS)
 
 src/l3dsrctl: $(L3DSRCTL_OBJECTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
-
-# Library objects: everything l3dsrd (and the unit tests) link besides their own main.
-L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
-
-build-all: $(L3DSR_LIB_OBJECTS)

@@ -166,16 +166,12 @@ static bool config_apply_dscp(struct config_parser *parser, const struct config_
 	return true;
 }
 
-/* The prime nearest above N within the allowed sizes, else the one below: a suggestion. */
-static uint32_t config_nearby_prime(uint32_t n)
+/* The first prime from N on, for N <= L3DSR_MAX_TABLE_SIZE (itself a prime): a suggestion. */
+static uint32_t config_next_prime(uint32_t n)
 {
-	for (uint32_t candidate = n; candidate <= L3DSR_MAX_TABLE_SIZE; candidate++)
-		if (config_is_prime(candidate))
-			return candidate;
-	for (uint32_t candidate = n; candidate > 2; candidate--)
-		if (config_is_prime(candidate))
-			return candidate;
-	return 2;
+	while (!config_is_prime(n))
+		n++;
+	return n;
 }
 
 static bool config_apply_table_size(struct config_parser *parser, const struct config_key *key,
@@ -188,7 +184,7 @@ static bool config_apply_table_size(struct config_parser *parser, const struct c
 		return false;
 	if (!config_is_prime(size)) {
 		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
-			     key->name, size, config_nearby_prime(size));
+			     key->name, size, config_next_prime(size));
 		return false;
 	}
 	config_current_vip(parser)->table_size = size;

@@ -67,9 +67,26 @@ static void print_header_text(FILE *out, const struct ctl_instance *instance)
 	fprintf(out, "  configuration %s\n", instance->info.config_path);
 }
 
+/* The width of the widest backend address, so that the columns line up. */
+static int backend_column_width(const struct ctl_instance *instance)
+{
+	char address[ADDRESS_TEXT_MAX];
+	size_t width = 0;
+
+	for (size_t i = 0; i < instance->vip_count; i++)
+		for (size_t b = 0; b < instance->vips[i].backend_count; b++) {
+			size_t length =
+			    strlen(address_format(&instance->vips[i].backends[b].address, address));
+
+			width = length > width ? length : width;
+		}
+	return (int)width;
+}
+
 void ctl_print_status_text(FILE *out, const struct ctl_instance *instance)
 {
 	char address[ADDRESS_TEXT_MAX], service[32];
+	int width = backend_column_width(instance);
 
 	print_header_text(out, instance);
 	if (instance->info.role == ROLE_BACKEND) {
@@ -105,9 +122,9 @@ void ctl_print_status_text(FILE *out, const struct ctl_instance *instance)
 			if (backend_checked(backend))
 				format_check(backend, check, sizeof(check));
 			fprintf(out,
-				"    backend %-39s weight %-4u %-7s %7u slots %12" PRIu64
+				"    backend %-*s  weight %-4u %-7s %7u slots %12" PRIu64
 				" packets%s%s\n",
-				address_format(&backend->address, address), backend->weight,
+				width, address_format(&backend->address, address), backend->weight,
 				backend_state(backend), backend->slots,
 				(uint64_t)backend->traffic.packets, check[0] ? "  check: " : "",
 				check);

@@ -153,7 +153,12 @@ static int check_configuration(const char *path, enum l3dsr_role role)
 	return 0;
 }
 
-static int wait_for_interface(const char *ifname)
+/*
+ * Polls for IFNAME every 100 ms for up to INTERFACE_WAIT_SECONDS. The stop signals (blocked for
+ * sd-event) are taken with sigtimedwait meanwhile, so "systemctl stop" is not kept waiting.
+ * Returns the ifindex, -ENODEV on timeout, -EINTR when asked to stop.
+ */
+static int wait_for_interface(const char *ifname, const sigset_t *signals)
 {
 	struct timespec pause = {0, 100 * 1000 * 1000};
 	int ifindex = if_nametoindex(ifname);
@@ -162,7 +167,13 @@ static int wait_for_interface(const char *ifname)
 		return ifindex;
 	log_info("waiting up to %d s for interface %s to appear", INTERFACE_WAIT_SECONDS, ifname);
 	for (int tries = INTERFACE_WAIT_SECONDS * 10; tries > 0; tries--) {
-		nanosleep(&pause, NULL);
+		int signal_number = sigtimedwait(signals, NULL, &pause);
+
+		if (signal_number == SIGTERM || signal_number == SIGINT) {
+			log_info("%s before interface %s appeared: stopping",
+				 signal_number == SIGTERM ? "SIGTERM" : "SIGINT", ifname);
+			return -EINTR;
+		}
 		ifindex = if_nametoindex(ifname);
 		if (ifindex > 0) {
 			log_info("interface %s appeared", ifname);
@@ -308,11 +319,26 @@ int main(int argc, char **argv)
 	service->config_path = options.config_path;
 	snprintf(service->object_path, sizeof(service->object_path), "%s/%s.bpf.o", options.bpf_dir,
 		 role_name);
-	if (options.pin_dir)
+	if (options.pin_dir && options.pin_dir[0] != '/') {
+		/* Absolute, so that the pins can be found again whatever the working directory. */
+		char *cwd = getcwd(NULL, 0);
+		int length =
+		    cwd ? snprintf(service->pin_dir, sizeof(service->pin_dir), "%s/", cwd) : -1;
+
+		free(cwd);
+		if (length < 0 ||
+		    (size_t)length + strlen(options.pin_dir) >= sizeof(service->pin_dir)) {
+			fprintf(stderr, "l3dsrd: --pin-dir %s: cannot make it absolute\n",
+				options.pin_dir);
+			return 1;
+		}
+		strcat(service->pin_dir, options.pin_dir);
+	} else if (options.pin_dir) {
 		snprintf(service->pin_dir, sizeof(service->pin_dir), "%s", options.pin_dir);
-	else
+	} else {
 		snprintf(service->pin_dir, sizeof(service->pin_dir), "%s/%s", PINS_DEFAULT_ROOT,
 			 options.ifname);
+	}
 	log_info("l3dsrd %s: %s on %s, configuration %s, program %s, pins %s", L3DSR_VERSION,
 		 role_name, options.ifname, options.config_path, service->object_path,
 		 service->pin_dir);
@@ -326,11 +352,12 @@ int main(int argc, char **argv)
 		config_free(&service->config);
 		return 1;
 	}
-	service->ifindex = wait_for_interface(options.ifname);
+	service->ifindex = wait_for_interface(options.ifname, &signals);
 	if (service->ifindex < 0 || service_start(service)) {
 		config_free(&service->config);
 		close(lock_fd);
-		return 1;
+		/* Stopped while waiting: nothing was started, nothing failed. */
+		return service->ifindex == -EINTR ? 0 : 1;
 	}
 	report_status(service, true);
 	result = run_loop(&loop, lock_fd);

@@ -11,7 +11,7 @@
 
 /*
  * sd_notify returns 0 when NOTIFY_SOCKET is unset (a plain foreground run), which is fine; a
- * negative value means the socket is set but unusable, worth one warning per message kind.
+ * negative value means the socket is set but unusable: worth a warning.
  */
 static void notify_send(const char *message)
 {

@@ -110,7 +110,7 @@ static void copy_text(char *field, size_t size, const char *text)
 	field[length] = '\0';
 }
 
-static void write_info(const struct service *service, uint64_t started_realtime_ns)
+static void write_info(const struct service *service)
 {
 	struct instance_info info = {
 	    .version = INSTANCE_INFO_VERSION,
@@ -118,7 +118,7 @@ static void write_info(const struct service *service, uint64_t started_realtime_
 	    .xdp_mode = service->mode,
 	    .ifindex = service->ifindex,
 	    .pid = getpid(),
-	    .started_realtime_ns = started_realtime_ns,
+	    .started_realtime_ns = service->started_realtime_ns,
 	};
 	char *config_path = realpath(service->config_path, NULL);
 	char *object_path = realpath(service->object_path, NULL);
@@ -225,7 +225,8 @@ int service_start(struct service *service)
 	}
 	service->link_fd = link_fd;
 	loader_pin_replaced(&service->object, service->pin_dir);
-	write_info(service, now_ns(CLOCK_REALTIME));
+	service->started_realtime_ns = now_ns(CLOCK_REALTIME);
+	write_info(service);
 	service->last_sample_ns = 0;
 	service_tick(service);
 	return 0;
@@ -282,6 +283,7 @@ int service_reload(struct service *service)
 {
 	struct l3dsr_config next;
 	const char *reason = NULL;
+	bool ipv4, ipv6;
 	int errors, result;
 
 	log_info("reloading %s", service->config_path);
@@ -289,6 +291,13 @@ int service_reload(struct service *service)
 	if (errors) {
 		log_error("reload refused: %d error%s in %s; the running configuration stays",
 			  errors, errors == 1 ? "" : "s", service->config_path);
+		config_free(&next);
+		return -EINVAL;
+	}
+	vip_families(&next, &ipv4, &ipv6);
+	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6)) {
+		log_error("reload refused: forwarding is off for a family the new VIPs use; the "
+			  "running configuration stays");
 		config_free(&next);
 		return -EINVAL;
 	}
@@ -324,7 +333,7 @@ int service_reload(struct service *service)
 	}
 	config_free(&service->config);
 	service->config = next;
-	write_info(service, now_ns(CLOCK_REALTIME));
+	write_info(service);
 	log_info("reload applied: %zu VIPs", service->config.vip_count);
 	if (service->checks_started) {
 		/* The backends that stay keep their state; the new ones are presumed up, as the
@@ -434,6 +443,14 @@ void service_tick(struct service *service)
 	struct traffic_counter *sums = calloc(L3DSR_MAX_VIPS, sizeof(*sums));
 	uint64_t packets = 0, now = now_ns(CLOCK_MONOTONIC);
 
+	if (!service->interface_gone && attach_link_ifindex(service->link_fd) == 0) {
+		/* The kernel detached the link with its interface; pins and maps stay for a
+		 * restart, which waits for the interface and attaches again. */
+		log_error("interface %s is gone, and its XDP program with it; restart l3dsrd "
+			  "once it is back",
+			  service->ifname);
+		service->interface_gone = true;
+	}
 	if (service->role == ROLE_BACKEND)
 		backend_maps_refresh_addresses(&service->backend, service->ifname,
 					       &service->local_address_count);

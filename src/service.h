@@ -33,7 +33,9 @@ struct service {
 	struct backend_maps backend;
 	int link_fd;
 	int pin_lock_fd;
-	enum xdp_mode mode; /* in effect: native or generic */
+	enum xdp_mode mode;	      /* in effect: native or generic */
+	uint64_t started_realtime_ns; /* when this daemon attached or adopted the program */
+	bool interface_gone;	      /* logged once: the kernel took the program off with it */
 
 	/* lb: the health checks, once service_start_checks has run. */
 	struct health health;

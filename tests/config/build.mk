@@ -5,9 +5,13 @@ TEST_PROGRAMS += $(CONFIG_TEST)
 # The suite runs the tests under valgrind: a leak or a bad access fails it.
 DEPS_TEST += valgrind
 
+# malloc and realloc are wrapped so that test_config_oom.c can make each one fail in turn.
+CONFIG_TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=realloc
+
 $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_config_limits.o \
-		$(BUILD)/tests/config/config_invariants.o $(CONFIG_OBJECTS)
-	$(CC) $(CFLAGS) -o $@ $^
+		$(BUILD)/tests/config/test_config_oom.o $(BUILD)/tests/config/config_invariants.o \
+		$(CONFIG_OBJECTS)
+	$(CC) $(CFLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ $^
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): they see
 # what valgrind does not (stack overflows, undefined behaviour), so the regressions the fuzzer
@@ -15,13 +19,13 @@ $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_c
 CONFIG_TEST_SANITIZED := $(BUILD)/tests/config/test_config_sanitized
 TEST_PROGRAMS += $(CONFIG_TEST_SANITIZED)
 CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c \
-	tests/config/config_invariants.c
+	tests/config/test_config_oom.c tests/config/config_invariants.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 $(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*.h tests/config/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) -o $@ $(CONFIG_TEST_SOURCES) \
-		$(CONFIG_SOURCES)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ \
+		$(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES)
 
 # libFuzzer over config_parse_buffer, both roles. The corpus in build/fuzz/corpus grows from
 # run to run; every crash found is kept in tests/config/regressions/, which make check replays.

@@ -408,6 +408,7 @@ int main(void)
 	test_config_examples();
 	test_config_manual("docs/man/l3dsr.conf.5.scd");
 	test_config_limits();
+	test_config_out_of_memory();
 	printf("1..%d\n", tap_count);
 	return tap_failures > 0;
 }

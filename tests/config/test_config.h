@@ -30,5 +30,7 @@ bool expect_output(const struct parse_outcome *outcome, const char *expected, co
 
 /* test_config_limits.c: the cases built in code (sizes, bytes a file cannot show well). */
 void test_config_limits(void);
+/* test_config_oom.c: each allocation failing in turn (the program wraps malloc and realloc). */
+void test_config_out_of_memory(void);
 
 #endif /* L3DSR_TEST_CONFIG_H */

@@ -22,9 +22,9 @@ REQUESTS=200
 e2e_setup "${TOPOLOGY_OPTIONS[@]}"
 e2e_lb_config "$TOPO_DIR/lb.conf" 1 2
 e2e_backend_config "$TOPO_DIR/backend.conf"
-out=$(e2e_start_backends "$TOPO_DIR/backend.conf") || e2e_bail "l3dsrd --role backend ready" "$out"
+e2e_must "l3dsrd --role backend ready" e2e_start_backends "$TOPO_DIR/backend.conf"
 e2e_ok "l3dsrd --role backend ready on ${TOPO_BACKENDS[*]}"
-out=$(e2e_start_lb "$TOPO_DIR/lb.conf") || e2e_bail "l3dsrd --role lb ready" "$out"
+e2e_must "l3dsrd --role lb ready" e2e_start_lb "$TOPO_DIR/lb.conf"
 e2e_ok "l3dsrd --role lb ready"
 e2e_check "$ARM: XDP program attached in native mode on the LB's eth0" \
 	sh -c "ip -n '$TOPO_NS_LB' link show eth0 | grep -q ' xdp '"
@@ -45,10 +45,9 @@ for family in 4 6; do
 done
 
 # --- 200 requests per family from distinct source ports, captured on the LB's links ---------
-out=$(e2e_capture_start lbfront "$TOPO_NS_SWITCH" "$TOPO_LB_PEER") || e2e_bail "capture" "$out"
+e2e_must "capture" e2e_capture_start lbfront "$TOPO_NS_SWITCH" "$TOPO_LB_PEER"
 if ((TOPO_TWO_ARMED)); then
-	out=$(e2e_capture_start lbback "$TOPO_LB_PEER_BACKEND_NS" "$TOPO_LB_PEER_BACKEND") ||
-		e2e_bail "capture" "$out"
+	e2e_must "capture" e2e_capture_start lbback "$TOPO_LB_PEER_BACKEND_NS" "$TOPO_LB_PEER_BACKEND"
 fi
 for family in 4 6; do
 	e2e_spread "$family" $((20000 + family * 1000)) "$REQUESTS"
@@ -136,7 +135,7 @@ e2e_check_counters
 
 # --- weights 1:3 by reload --------------------------------------------------------------------
 e2e_lb_config "$TOPO_DIR/lb-weights.conf" 1:1 2:3
-out=$(e2e_reload lb "$TOPO_DIR/lb-weights.conf") || e2e_bail "reload with weights 1:3" "$out"
+e2e_must "reload with weights 1:3" e2e_reload lb "$TOPO_DIR/lb-weights.conf"
 for family in 4 6; do
 	e2e_spread "$family" $((21000 + family * 1000)) "$REQUESTS"
 	e2e_note "IPv$family spread with weights 1:3: $(e2e_spread_text)"
@@ -153,12 +152,10 @@ done
 # --- the LB touches only VIP traffic ------------------------------------------------------------
 mkdir -p "$TOPO_DIR/www"
 echo "lb host service" >"$TOPO_DIR/www/hello"
-topology_exec lb "$E2E_PYTHON" -m http.server 8080 --bind :: --directory "$TOPO_DIR/www" \
-	>"$TOPO_DIR/lb-service.log" 2>&1 &
-topology_track_pid $!
-topology_exec backend1 "$E2E_PYTHON" -m http.server 8080 --bind :: --directory "$TOPO_DIR/www" \
-	>"$TOPO_DIR/backend1-service.log" 2>&1 &
-topology_track_pid $!
+for host in lb backend1; do
+	topology_spawn "$host" "$TOPO_DIR/$host-service.log" \
+		"$E2E_PYTHON" -m http.server 8080 --bind :: --directory "$TOPO_DIR/www"
+done
 topology_wait_listen lb 8080 "*" && topology_wait_listen backend1 8080 "*"
 for family in 4 6; do
 	if [ "$family" = 4 ]; then

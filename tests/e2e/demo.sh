@@ -54,23 +54,21 @@ for host in "${TOPO_BACKENDS[@]}"; do
 done
 e2e_start_lb "$E2E_ROOT/etc/demo/lb.conf" || die "l3dsrd --role lb did not become ready"
 echo "lb: l3dsrd --role lb --interface eth0 --config etc/demo/lb.conf: ready"
-echo "lb: $(topology_exec lb ip -d link show eth0 | grep -o 'prog/xdp id [0-9]*\|xdp[a-z]* ' | tr '\n' ' ')"
 
 e2e_capture_start lb-link "$TOPO_NS_SWITCH" "$TOPO_LB_PEER" >/dev/null ||
 	die "tcpdump on the LB's link did not start"
 e2e_capture_start client-link "$TOPO_NS_SWITCH" f-client >/dev/null ||
 	die "tcpdump on the client's link did not start"
 
-declare -A TOTAL=()
 for family in 4 6; do
 	url=$(e2e_vip_url "$family")
 	say "IPv$family: curl $url from the client"
 	for ((i = 0; i < SHOWN; i++)); do
-		port=$((30000 + i))
+		port=$((30000 + family * 100 + i)) # a port per request: no TIME_WAIT in the way
 		answer=$(e2e_request "$family" "$port" 2>&1) || answer="FAILED: $answer"
 		printf '  request %2d from source port %d -> %s\n' $((i + 1)) "$port" "$answer"
 	done
-	e2e_spread "$family" 31000 "$SPREAD"
+	e2e_spread "$family" $((30000 + family * 1000)) "$SPREAD"
 	echo "  spread over $SPREAD more requests from distinct source ports: $(e2e_spread_text)" \
 		"(failed: $E2E_SPREAD_FAILED)"
 done
@@ -86,12 +84,11 @@ for host in "${TOPO_BACKENDS[@]}"; do
 done
 
 say "direct server return: what crossed the LB's link (captured on its switch port)"
-vips="host $TOPO_VIP4 or host $TOPO_VIP6"
-to_vip=$(e2e_capture_count lb-link "dst $vips")
-from_vip=$(e2e_capture_count lb-link "src $vips")
+to_vip=$(e2e_capture_count lb-link "dst host $TOPO_VIP4 or dst host $TOPO_VIP6")
+from_vip=$(e2e_capture_count lb-link "src host $TOPO_VIP4 or src host $TOPO_VIP6")
 rips=$(printf ' or dst host %s' "${TOPO_BACKEND_ADDR4[@]}" "${TOPO_BACKEND_ADDR6[@]}")
 to_rip=$(e2e_capture_count lb-link "${rips# or } and tcp dst port 80")
-client_from_vip=$(e2e_capture_count client-link "src $vips")
+client_from_vip=$(e2e_capture_count client-link "src host $TOPO_VIP4 or src host $TOPO_VIP6")
 echo "  packets to a VIP arriving at the LB:              $to_vip"
 echo "  packets the LB sent on to a backend's real address: $to_rip"
 echo "  packets from a VIP on the LB's link:              $from_vip"

@@ -8,8 +8,8 @@ E2E_ROOT=${L3DSR_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=../lib/topology.sh
 . "$E2E_ROOT/tests/lib/topology.sh"
 
-E2E_L3DSRD=${L3DSRD:-$E2E_ROOT/build/l3dsrd}
-E2E_L3DSRCTL=${L3DSRCTL:-$E2E_ROOT/build/l3dsrctl}
+E2E_L3DSRD=${L3DSRD:-$E2E_ROOT/src/l3dsrd}
+E2E_L3DSRCTL=${L3DSRCTL:-$E2E_ROOT/src/l3dsrctl}
 E2E_BPF_DIR=${L3DSR_BPF_DIR:-$E2E_ROOT/bpf}
 E2E_PYTHON=/usr/bin/python3
 E2E_UDP_PORT=7000 # the UDP VIPs of the fragment tests
@@ -58,6 +58,15 @@ e2e_expect_none() {
 	else
 		e2e_fail "$what" "$@"
 	fi
+}
+
+# e2e_must WHAT cmd...: runs cmd in this shell (never in $(...): it may start background
+# processes whose PIDs must be remembered here); when it fails the suite stops, showing WHAT
+# and cmd's output.
+e2e_must() {
+	local what=$1
+	shift
+	"$@" >"$TOPO_DIR/must.out" 2>&1 || e2e_bail "$what" "$(cat "$TOPO_DIR/must.out")"
 }
 
 e2e_note() { printf '%s\n' "$*" | sed 's/^/# /'; }
@@ -115,13 +124,14 @@ e2e_setup() {
 
 # Runs cmd in HOST's namespace with HOST's own directory of the test bpffs mounted on
 # /sys/fs/bpf, so l3dsrd and l3dsrctl use their default pin paths and hosts never share pins.
+# A plain command (no subshell): started with &, $! is cmd itself.
+E2E_BIND_BPFFS='dir=$1; shift; mount --bind "$dir" /sys/fs/bpf || exit 1; exec "$@"'
 e2e_exec_bpf() {
-	local host=$1 dir
+	local host=$1 ns
 	shift
-	dir=$TOPO_DIR/bpffs/$host
-	mkdir -p "$dir" || return 1
-	topology_exec "$host" sh -c 'dir=$1; shift; mount --bind "$dir" /sys/fs/bpf || exit 1
-		exec "$@"' sh "$dir" "$@"
+	ns=$(topology_ns "$host") || return 1
+	mkdir -p "$TOPO_DIR/bpffs/$host" || return 1
+	ip netns exec "$ns" sh -c "$E2E_BIND_BPFFS" sh "$TOPO_DIR/bpffs/$host" "$@"
 }
 
 e2e_ctl() {
@@ -154,15 +164,17 @@ e2e_start_daemon() {
 	cp "$config" "${E2E_DAEMON_CONF[$host]}" || return 1
 	if [ ! -S "$socket" ]; then
 		"$E2E_PYTHON" "$E2E_ROOT/tests/e2e/notify_listen.py" "$socket" \
-			"$TOPO_DIR/notify-$host.log" 2>>"$TOPO_DIR/notify-$host.err" &
+			"$TOPO_DIR/notify-$host.log" >/dev/null 2>>"$TOPO_DIR/notify-$host.err" &
 		topology_track_pid $!
 		while ((tries--)) && [ ! -S "$socket" ]; do
 			sleep 0.1
 		done
 	fi
-	NOTIFY_SOCKET=$socket e2e_exec_bpf "$host" "$E2E_L3DSRD" --role "$role" \
-		--interface eth0 --config "${E2E_DAEMON_CONF[$host]}" --bpf-dir "$E2E_BPF_DIR" \
-		>>"$TOPO_DIR/l3dsrd-$host.log" 2>&1 &
+	mkdir -p "$TOPO_DIR/bpffs/$host" || return 1
+	NOTIFY_SOCKET=$socket ip netns exec "$(topology_ns "$host")" sh -c "$E2E_BIND_BPFFS" sh \
+		"$TOPO_DIR/bpffs/$host" "$E2E_L3DSRD" --role "$role" --interface eth0 \
+		--config "${E2E_DAEMON_CONF[$host]}" --bpf-dir "$E2E_BPF_DIR" \
+		>>"$TOPO_DIR/l3dsrd-$host.log" 2>&1 </dev/null &
 	pid=$!
 	topology_track_pid "$pid"
 	E2E_DAEMON_PID[$host]=$pid
@@ -297,11 +309,17 @@ e2e_spread() {
 	for host in "${TOPO_BACKENDS[@]}"; do
 		E2E_SPREAD[$host]=0
 	done
+	local consecutive_failures=0
 	for ((port = first; port < first + count; port++)); do
-		if answer=$(e2e_request "$family" "$port" 2>/dev/null) && [ -n "$answer" ]; then
+		if ((consecutive_failures >= 10)); then
+			# Nothing gets through: count the rest as failed rather than wait for each.
+			E2E_SPREAD_FAILED=$((E2E_SPREAD_FAILED + 1))
+		elif answer=$(e2e_request "$family" "$port" 2>/dev/null) && [ -n "$answer" ]; then
 			E2E_SPREAD[$answer]=$((${E2E_SPREAD[$answer]:-0} + 1))
+			consecutive_failures=0
 		else
 			E2E_SPREAD_FAILED=$((E2E_SPREAD_FAILED + 1))
+			consecutive_failures=$((consecutive_failures + 1))
 		fi
 	done
 }
@@ -346,7 +364,7 @@ e2e_check_share() {
 e2e_capture_start() {
 	local name=$1 ns=$2 interface=$3 tries=100
 	ip netns exec "$ns" tcpdump -Z root -n -U --immediate-mode -s 256 -i "$interface" -w "$TOPO_DIR/$name.pcap" \
-		2>"$TOPO_DIR/$name.tcpdump" &
+		>/dev/null 2>"$TOPO_DIR/$name.tcpdump" &
 	E2E_CAPTURE_PID[$name]=$!
 	topology_track_pid $!
 	while ((tries--)); do

@@ -5,8 +5,9 @@
 
 GET /                       -> "backend1\\n"
 GET /bytes?count=N          -> N bytes: "backend1\\n" then filler (a large response, for PMTU)
-GET /stream?seconds=S       -> 10 chunks a second for S seconds, Content-Length known in
-                               advance, so a client can tell a complete download from a cut one
+GET /stream?seconds=S       -> 10 chunks of 1000 bytes a second for S seconds, Content-Length
+                               known in advance, so a client can tell a complete download from
+                               a cut one; each line is the name padded with dots to 99 bytes
 Every response carries "X-Backend: NAME". Each request is logged on stderr with the client's
 address and port, so a test can tell which backend served which connection.
 """
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 CHUNK = 1000  # bytes per streamed chunk
 CHUNKS_PER_SECOND = 10
+STREAM_LINE = 100  # bytes per line of a streamed body
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -46,7 +48,10 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/stream":
             chunks = int(float(query.get("seconds", ["3"])[0]) * CHUNKS_PER_SECOND)
             self._start(chunks * CHUNK)
-            chunk = (name * (CHUNK // len(name) + 1))[:CHUNK]
+            # Lines of 100 bytes, the name padded with dots: a body holding anything else
+            # (another backend's lines, a gap) is easy to tell from a complete one.
+            line = self.server.backend_name.encode().ljust(STREAM_LINE - 1, b".") + b"\n"
+            chunk = line * (CHUNK // STREAM_LINE)
             for _ in range(chunks):
                 self.wfile.write(chunk)
                 self.wfile.flush()

@@ -1,14 +1,17 @@
 # topology.sh: builds the seed topology of l3dsr (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
-#   topology_up [--backends N] [--two-armed]   build it (fresh namespaces, unique per run)
+#   topology_up [--backends N] [--two-armed] [--reply-router]
+#                                              build it (fresh namespaces, unique per run)
 #   topology_exec HOST cmd...                  run cmd in HOST's namespace
 #   topology_ns HOST                           print HOST's namespace name
 #   topology_http_servers                      start an HTTP server on the VIPs of every backend
+#   topology_spawn HOST OUTPUT cmd...          start cmd in the background in HOST's namespace,
+#                                              output to OUTPUT; its PID in TOPO_SPAWNED_PID
 #   topology_track_pid PID                     have topology_down kill PID (a process you started)
 #   topology_bpffs                             mount a private bpffs, print its path
 #   topology_down                              remove everything made; idempotent, trap-safe
-# HOST is one of: client lb router switch backend1 .. backendN.
+# HOST is one of: client lb router switch backend1 .. backendN (and replyrouter).
 #
 #   client 203.0.113.100          LB 203.0.113.10            router 203.0.113.1 | 198.51.100.1
 #     eth0 ---- [ br-front in the "switch" namespace ] ---- eth0 ..... eth0   eth1
@@ -18,12 +21,19 @@
 #                 backend1 198.51.100.11  backend2 198.51.100.12 ...   (VIPs on lo)
 #   --two-armed adds LB eth1 192.0.2.249/30 <-> router eth2 192.0.2.250/30 (a point-to-point
 #   link) and routes the backend subnet through it, so requests enter eth0 and leave eth1.
+#   --reply-router adds a second router on both subnets (203.0.113.2 | 198.51.100.2) that the
+#   backends use as their default route: replies then take another path than requests, as
+#   DSR allows, and a hop on the reply path is not on the LB's path to the backends (an ICMP
+#   error it sends to a VIP comes back through the router, which would drop it as a martian
+#   if it carried the router's own source address).
 # docs/topology.md draws it in full, with the IPv6 addresses.
 #
 # Variables set by topology_up (arrays are visible in the sourcing shell only):
 #   TOPO_TAG                  unique per run; every namespace name starts with l3e-$TOPO_TAG
 #   TOPO_DIR                  a temp dir for this run (logs, bpffs); removed by topology_down
-#   TOPO_TWO_ARMED            0 or 1
+#   TOPO_TWO_ARMED TOPO_REPLY_ROUTER   0 or 1
+#   TOPO_NS_REPLY_ROUTER      the reply router's namespace (when there is one)
+#   TOPO_REPLY_ROUTER_ADDR4/6 TOPO_REPLY_ROUTER_BACKEND_ADDR4/6   its addresses
 #   TOPO_NS_CLIENT TOPO_NS_LB TOPO_NS_ROUTER TOPO_NS_SWITCH      namespace names
 #   TOPO_NS_BACKENDS[i]       namespace of backend i (0-based)
 #   TOPO_BACKENDS[i]          host name of backend i: backend1, backend2, ...
@@ -40,9 +50,11 @@
 #   TOPO_LB_PEER_BACKEND_NS TOPO_LB_PEER_BACKEND  the peer of TOPO_LB_IF_BACKEND (namespace, name)
 #   TOPO_PIDS[]               processes topology_down kills
 #
-# Two choices made for realism: every host's veth sends full checksums (tx checksum offload
-# off), as frames on a real wire carry them; and the peers of the LB's interfaces have GRO on,
-# because a veth accepts frames sent by XDP_TX / redirect only when its peer has NAPI.
+# Every host's veth sends full checksums (tx checksum offload off), as frames on a real wire
+# carry them. The peers of the LB's interfaces (f-lb; two-armed also the router's eth2) run
+# tests/lib/xdp_pass.bpf.c: a veth accepts frames its peer sent by XDP_TX / redirect only when it
+# runs NAPI, and on kernel 6.18 GRO on the peer does not do that reliably, an XDP program does.
+# The object is TOPO_XDP_PASS_OBJECT (make builds it), else compiled into TOPO_DIR with clang.
 
 TOPO_VIP4=192.0.2.10
 TOPO_VIP6=2001:db8:f::10
@@ -54,10 +66,17 @@ TOPO_ROUTER_ADDR4=203.0.113.1
 TOPO_ROUTER_ADDR6=2001:db8:1::1
 TOPO_ROUTER_BACKEND_ADDR4=198.51.100.1
 TOPO_ROUTER_BACKEND_ADDR6=2001:db8:2::1
+TOPO_REPLY_ROUTER_ADDR4=203.0.113.2
+TOPO_REPLY_ROUTER_ADDR6=2001:db8:1::2
+TOPO_REPLY_ROUTER_BACKEND_ADDR4=198.51.100.2
+TOPO_REPLY_ROUTER_BACKEND_ADDR6=2001:db8:2::2
 TOPO_BACKEND_IF=eth0
 TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOPO_PYTHON=/usr/bin/python3
+TOPO_XDP_PASS_OBJECT=${TOPO_XDP_PASS_OBJECT:-$TOPO_LIB_DIR/../../build/tests/lib/xdp_pass.bpf.o}
 TOPO_UP=0
+TOPO_TWO_ARMED=0
+TOPO_REPLY_ROUTER=0
 TOPO_PIDS=()
 
 topology_log() { echo "topology: $*" >&2; }
@@ -69,6 +88,13 @@ topology_ns() {
 	client) echo "$TOPO_NS_CLIENT" ;;
 	lb) echo "$TOPO_NS_LB" ;;
 	router) echo "$TOPO_NS_ROUTER" ;;
+	replyrouter)
+		if ! ((TOPO_REPLY_ROUTER)); then
+			topology_log "no such host: replyrouter (topology_up --reply-router)"
+			return 1
+		fi
+		echo "$TOPO_NS_REPLY_ROUTER"
+		;;
 	switch) echo "$TOPO_NS_SWITCH" ;;
 	backend[0-9]*)
 		i=$((${host#backend} - 1))
@@ -93,6 +119,17 @@ topology_exec() {
 }
 
 topology_track_pid() { TOPO_PIDS+=("$1"); }
+
+# Starts cmd in the background with "ip netns exec" as a plain command, so that $! is cmd itself
+# (ip netns exec execs it) and signals reach it, not a subshell; topology_down kills it.
+topology_spawn() {
+	local ns output=$2
+	ns=$(topology_ns "$1") || return 1
+	shift 2
+	ip netns exec "$ns" "$@" >"$output" 2>&1 </dev/null &
+	TOPO_SPAWNED_PID=$!
+	TOPO_PIDS+=("$TOPO_SPAWNED_PID")
+}
 
 # Sets sysctls that must hold before interfaces exist (they copy "default" when created).
 topology_ns_create() {
@@ -125,13 +162,40 @@ topology_host_if() {
 	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1 || true
 }
 
+# topology_addresses NAMESPACE INTERFACE IPV4/LEN IPV6/LEN: both families, IPv6 without DAD.
+topology_addresses() {
+	ip -n "$1" addr add "$3" dev "$2" && ip -n "$1" addr add "$4" dev "$2" nodad
+}
+
+# The pass-through XDP object: the one make built, else compiled now.
+topology_xdp_pass_object() {
+	local object=$TOPO_DIR/xdp_pass.bpf.o
+	if [ -s "$TOPO_XDP_PASS_OBJECT" ] &&
+		[ "$TOPO_XDP_PASS_OBJECT" -nt "$TOPO_LIB_DIR/xdp_pass.bpf.c" ]; then
+		echo "$TOPO_XDP_PASS_OBJECT"
+		return 0
+	fi
+	if [ ! -s "$object" ]; then
+		clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" \
+			-c -o "$object" "$TOPO_LIB_DIR/xdp_pass.bpf.c" || return 1
+	fi
+	echo "$object"
+}
+
+# topology_napi NAMESPACE INTERFACE: makes the veth accept XDP_TX / redirected frames.
+topology_napi() {
+	local object
+	object=$(topology_xdp_pass_object) || return 1
+	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp
+}
+
 topology_forwarding() {
 	ip netns exec "$1" sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward;
 		echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
 }
 
 topology_up() {
-	local backends=2 two_armed=0 i ns name
+	local backends=2 two_armed=0 reply_router=0 i ns name
 	while (($#)); do
 		case $1 in
 		--backends)
@@ -142,8 +206,12 @@ topology_up() {
 			two_armed=1
 			shift
 			;;
+		--reply-router)
+			reply_router=1
+			shift
+			;;
 		*)
-			topology_log "topology_up: unknown option $1 (expected --backends N, --two-armed)"
+			topology_log "topology_up: unknown option $1 (expected --backends N, --two-armed, --reply-router)"
 			return 1
 			;;
 		esac
@@ -160,6 +228,9 @@ topology_up() {
 	TOPO_DIR=$(mktemp -d "/tmp/l3e-$TOPO_TAG.XXXXXX") || return 1
 	TOPO_UP=1
 	TOPO_TWO_ARMED=$two_armed
+	TOPO_REPLY_ROUTER=$reply_router
+	TOPO_NS_REPLY_ROUTER=
+	((reply_router)) && TOPO_NS_REPLY_ROUTER=l3e-$TOPO_TAG-replyrouter
 	TOPO_NS_CLIENT=l3e-$TOPO_TAG-client
 	TOPO_NS_LB=l3e-$TOPO_TAG-lb
 	TOPO_NS_ROUTER=l3e-$TOPO_TAG-router
@@ -203,7 +274,7 @@ topology_up() {
 topology_build() {
 	local i ns sw=$TOPO_NS_SWITCH
 	for ns in "$TOPO_NS_SWITCH" "$TOPO_NS_CLIENT" "$TOPO_NS_LB" "$TOPO_NS_ROUTER" \
-		"${TOPO_NS_BACKENDS[@]}"; do
+		$TOPO_NS_REPLY_ROUTER "${TOPO_NS_BACKENDS[@]}"; do
 		topology_ns_create "$ns" || return 1
 	done
 
@@ -226,12 +297,12 @@ topology_build() {
 		ip -n "$sw" link set "b-${TOPO_BACKENDS[$i]}" master br-back || return 1
 	done
 	# XDP_TX out of the LB's eth0 lands on f-lb: it needs NAPI to accept those frames.
-	ip netns exec "$sw" ethtool -K f-lb gro on >/dev/null || return 1
+	topology_napi "$sw" f-lb || return 1
 
 	# client
 	topology_host_if "$TOPO_NS_CLIENT" eth0
-	ip -n "$TOPO_NS_CLIENT" addr add "$TOPO_CLIENT_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_CLIENT" addr add "$TOPO_CLIENT_ADDR6/64" dev eth0 nodad || return 1
+	topology_addresses "$TOPO_NS_CLIENT" eth0 "$TOPO_CLIENT_ADDR4/24" \
+		"$TOPO_CLIENT_ADDR6/64" || return 1
 	ip -n "$TOPO_NS_CLIENT" route add default via "$TOPO_ROUTER_ADDR4" || return 1
 	ip -n "$TOPO_NS_CLIENT" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 	ip -n "$TOPO_NS_CLIENT" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
@@ -240,8 +311,7 @@ topology_build() {
 	# load balancer
 	topology_host_if "$TOPO_NS_LB" eth0
 	topology_forwarding "$TOPO_NS_LB"
-	ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_ADDR6/64" dev eth0 nodad || return 1
+	topology_addresses "$TOPO_NS_LB" eth0 "$TOPO_LB_ADDR4/24" "$TOPO_LB_ADDR6/64" || return 1
 	ip -n "$TOPO_NS_LB" route add default via "$TOPO_ROUTER_ADDR4" || return 1
 	ip -n "$TOPO_NS_LB" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 
@@ -249,10 +319,10 @@ topology_build() {
 	topology_host_if "$TOPO_NS_ROUTER" eth0
 	topology_host_if "$TOPO_NS_ROUTER" eth1
 	topology_forwarding "$TOPO_NS_ROUTER"
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_ADDR4/24" dev eth0 || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_ADDR6/64" dev eth0 nodad || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_BACKEND_ADDR4/24" dev eth1 || return 1
-	ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_BACKEND_ADDR6/64" dev eth1 nodad || return 1
+	topology_addresses "$TOPO_NS_ROUTER" eth0 "$TOPO_ROUTER_ADDR4/24" \
+		"$TOPO_ROUTER_ADDR6/64" || return 1
+	topology_addresses "$TOPO_NS_ROUTER" eth1 "$TOPO_ROUTER_BACKEND_ADDR4/24" \
+		"$TOPO_ROUTER_BACKEND_ADDR6/64" || return 1
 	# The VIPs are routed to the LB everywhere (as if it announced them), so ICMP errors a
 	# router generates toward a VIP (PMTU) reach the LB too.
 	ip -n "$TOPO_NS_ROUTER" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
@@ -262,12 +332,11 @@ topology_build() {
 		topology_veth "$TOPO_NS_LB" eth1 "$TOPO_NS_ROUTER" eth2 || return 1
 		topology_host_if "$TOPO_NS_LB" eth1
 		# Redirected frames out of the LB's eth1 land on the router's eth2.
-		ip netns exec "$TOPO_NS_ROUTER" ethtool -K eth2 gro on >/dev/null || return 1
-		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR4/30" dev eth1 || return 1
-		ip -n "$TOPO_NS_LB" addr add "$TOPO_LB_TRANSIT_ADDR6/64" dev eth1 nodad || return 1
-		ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_TRANSIT_ADDR4/30" dev eth2 || return 1
-		ip -n "$TOPO_NS_ROUTER" addr add "$TOPO_ROUTER_TRANSIT_ADDR6/64" dev eth2 nodad ||
-			return 1
+		topology_napi "$TOPO_NS_ROUTER" eth2 || return 1
+		topology_addresses "$TOPO_NS_LB" eth1 "$TOPO_LB_TRANSIT_ADDR4/30" \
+			"$TOPO_LB_TRANSIT_ADDR6/64" || return 1
+		topology_addresses "$TOPO_NS_ROUTER" eth2 "$TOPO_ROUTER_TRANSIT_ADDR4/30" \
+			"$TOPO_ROUTER_TRANSIT_ADDR6/64" || return 1
 		ip -n "$TOPO_NS_LB" route add 198.51.100.0/24 via "$TOPO_ROUTER_TRANSIT_ADDR4" ||
 			return 1
 		ip -n "$TOPO_NS_LB" -6 route add 2001:db8:2::/64 via "$TOPO_ROUTER_TRANSIT_ADDR6" ||
@@ -277,19 +346,46 @@ topology_build() {
 		ip -n "$TOPO_NS_LB" -6 route add 2001:db8:2::/64 via "$TOPO_ROUTER_ADDR6" || return 1
 	fi
 
+	if ((TOPO_REPLY_ROUTER)); then
+		topology_reply_router || return 1
+	fi
+
 	# backends: real address on eth0, VIPs on lo (never answered for in ARP / ND on eth0)
 	for i in "${!TOPO_BACKENDS[@]}"; do
 		ns=${TOPO_NS_BACKENDS[$i]}
 		topology_host_if "$ns" eth0
 		ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore;
 			echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
-		ip -n "$ns" addr add "${TOPO_BACKEND_ADDR4[$i]}/24" dev eth0 || return 1
-		ip -n "$ns" addr add "${TOPO_BACKEND_ADDR6[$i]}/64" dev eth0 nodad || return 1
-		ip -n "$ns" addr add "$TOPO_VIP4/32" dev lo || return 1
-		ip -n "$ns" addr add "$TOPO_VIP6/128" dev lo nodad || return 1
-		ip -n "$ns" route add default via "$TOPO_ROUTER_BACKEND_ADDR4" || return 1
-		ip -n "$ns" -6 route add default via "$TOPO_ROUTER_BACKEND_ADDR6" || return 1
+		topology_addresses "$ns" eth0 "${TOPO_BACKEND_ADDR4[$i]}/24" \
+			"${TOPO_BACKEND_ADDR6[$i]}/64" || return 1
+		topology_addresses "$ns" lo "$TOPO_VIP4/32" "$TOPO_VIP6/128" || return 1
+		if ((TOPO_REPLY_ROUTER)); then
+			ip -n "$ns" route add default via "$TOPO_REPLY_ROUTER_BACKEND_ADDR4" || return 1
+			ip -n "$ns" -6 route add default via "$TOPO_REPLY_ROUTER_BACKEND_ADDR6" ||
+				return 1
+		else
+			ip -n "$ns" route add default via "$TOPO_ROUTER_BACKEND_ADDR4" || return 1
+			ip -n "$ns" -6 route add default via "$TOPO_ROUTER_BACKEND_ADDR6" || return 1
+		fi
 	done
+}
+
+# The second router, on both subnets: the backends' way back to the client.
+topology_reply_router() {
+	local ns=$TOPO_NS_REPLY_ROUTER sw=$TOPO_NS_SWITCH
+	topology_veth "$ns" eth0 "$sw" f-replyrouter || return 1
+	topology_veth "$ns" eth1 "$sw" b-replyrouter || return 1
+	ip -n "$sw" link set f-replyrouter master br-front || return 1
+	ip -n "$sw" link set b-replyrouter master br-back || return 1
+	topology_host_if "$ns" eth0
+	topology_host_if "$ns" eth1
+	topology_forwarding "$ns"
+	topology_addresses "$ns" eth0 "$TOPO_REPLY_ROUTER_ADDR4/24" \
+		"$TOPO_REPLY_ROUTER_ADDR6/64" || return 1
+	topology_addresses "$ns" eth1 "$TOPO_REPLY_ROUTER_BACKEND_ADDR4/24" \
+		"$TOPO_REPLY_ROUTER_BACKEND_ADDR6/64" || return 1
+	ip -n "$ns" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
+	ip -n "$ns" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
 }
 
 # Mounts a private bpffs under TOPO_DIR (ip netns exec sees it too) and prints its path.
@@ -364,7 +460,7 @@ topology_down() {
 	TOPO_PIDS=()
 	((TOPO_UP)) || return 0
 	for ns in "${TOPO_NS_BACKENDS[@]}" "$TOPO_NS_CLIENT" "$TOPO_NS_LB" "$TOPO_NS_ROUTER" \
-		"$TOPO_NS_SWITCH"; do
+		$TOPO_NS_REPLY_ROUTER "$TOPO_NS_SWITCH"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	if [ -n "${TOPO_DIR:-}" ] && [ -d "$TOPO_DIR" ]; then

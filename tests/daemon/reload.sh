@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# reload.sh: SIGHUP while a continuous stream of UDP requests runs through the VIP. A bad
+# configuration is refused and everything keeps serving; adding and removing a backend, a new
+# weight and a table size growing and shrinking change the tables in place; a changed object
+# file or flow-table-size swaps the program atomically on the same link, keeping the other maps.
+# Not one request of a stream may go unanswered. Last, a VIP turns to "dscp = none" on the LB and
+# the backends, which then restore it by protocol and port.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+daemon_setup --backends 3
+# The LB loads its program from a copy, so that the object file can change under it.
+mkdir "$TOPO_DIR/bpf" && cp "$D_BPF_DIR"/*.bpf.o "$TOPO_DIR/bpf/" || e2e_bail "setup: copy of bpf/"
+D_BPF_DIR=$TOPO_DIR/bpf
+daemon_start_all
+conf=$TOPO_DIR/lb.conf
+e2e_ok "l3dsrd ready on the LB (backend1, backend2) and on ${TOPO_BACKENDS[*]}"
+
+program_id() { daemon_ctl lb -j status | daemon_json 'j[0]["program_id"]'; }
+link_id() { daemon_ctl lb -j status | daemon_json 'j[0]["link_id"]'; }
+map_ids() {
+	local map
+	for map in vip_addresses vips maglev_rings backends flows settings counters vip_traffic \
+		backend_traffic; do
+		printf '%s=%s ' "$map" "$(daemon_map_id lb "$map")"
+	done
+}
+# udp4_backends: the backends of udp4, as "address:slots" words.
+udp4_backends() {
+	daemon_ctl lb -j status | daemon_json '" ".join("%s:%d" % (b["address"], b["slots"])
+		for v in j[0]["vips"] if v["name"] == "udp4" for b in v["backends"])'
+}
+# wait_stream_past N: until the stream has completed N requests (at most 30 s).
+wait_stream_past() {
+	local tries=300
+	while ((tries--)) && (($(daemon_stream_position main) < $1)); do
+		sleep 0.1
+	done
+}
+# reload_with TEXT_FOR_LOG: SIGHUP; M_BEFORE/M_AFTER are the stream positions around it.
+reload_marked() {
+	M_BEFORE=$(daemon_stream_position main)
+	daemon_reload lb || e2e_bail "SIGHUP: RELOADING=1 then READY=1" "$(tail -n 20 "$(daemon_log lb)")"
+	M_AFTER=$(daemon_stream_position main)
+}
+
+program_before=$(program_id)
+link_before=$(link_id)
+maps_before=$(map_ids)
+daemon_stream_start main 4 41000
+
+# --- a bad configuration: refused, everything kept ------------------------------------------
+cp "$conf" "$TOPO_DIR/lb-good.conf"
+daemon_lb_config "$TOPO_DIR/lb-bad.conf" 1 2 3
+sed -i 's/^dscp = 12$/dscp = 64/; s/^protocol = tcp$/protocol = sctp/' "$TOPO_DIR/lb-bad.conf"
+cp "$TOPO_DIR/lb-bad.conf" "$conf"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+before=$("$D_PYTHON" -c 'import time; print(int(time.monotonic() * 1e6))')
+reload_marked
+after=$("$D_PYTHON" -c 'import time; print(int(time.monotonic() * 1e6))')
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+bad_lines=$(grep -nE '^(dscp = 64|protocol = sctp)$' "$TOPO_DIR/lb-bad.conf" | cut -d: -f1 | tr '\n' ' ')
+missing=()
+for line in $bad_lines; do
+	grep -qE "^<3>$conf:$line: " <<<"$reload_log" || missing+=("no '<3>$conf:$line: ...' line")
+done
+grep -qE "^<3>reload refused: [0-9]+ errors in $conf; the running configuration stays$" \
+	<<<"$reload_log" || missing+=("no '<3>reload refused: N errors in $conf; ...' line")
+if ((${#missing[@]} == 0)); then
+	e2e_ok "SIGHUP with a bad configuration: each error logged as <3>FILE:LINE (lines $bad_lines), reload refused"
+else
+	e2e_fail "SIGHUP with a bad configuration: each error logged, reload refused" "${missing[@]}" \
+		"$reload_log"
+fi
+reloading=$(grep -E ': RELOADING=1' "$(daemon_notify_log lb)" | tail -n 1)
+usec=$(sed -n 's/.*MONOTONIC_USEC=\([0-9]*\).*/\1/p' <<<"$reloading")
+if [ -n "$usec" ] && ((usec >= before && usec <= after)); then
+	e2e_ok "RELOADING=1 with MONOTONIC_USEC=$usec, taken between the SIGHUP and the READY=1"
+else
+	e2e_fail "RELOADING=1 with MONOTONIC_USEC of the moment of the reload" "got: $reloading" \
+		"expected a value in [$before, $after]"
+fi
+wait_stream_past $((M_AFTER + 200))
+if [ "$(program_id)" = "$program_before" ] && [ "$(udp4_backends | wc -w)" = 2 ] &&
+	[ "$(daemon_stream_backends main 0)" = "backend1 backend2" ]; then
+	e2e_ok "after the refused reload: same program, same 2 backends, every request answered by them"
+else
+	e2e_fail "after the refused reload everything is as it was" \
+		"program $(program_id) (was $program_before); udp4: $(udp4_backends)" \
+		"answered by: $(daemon_stream_backends main 0)"
+fi
+
+# --- adding backend3, then removing it, while the stream runs --------------------------------
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_lb_config "$conf" 1 2 3
+reload_marked
+add_before=$M_BEFORE add_after=$M_AFTER
+wait_stream_past $((add_after + 600))
+after_add=$(udp4_backends)
+daemon_lb_config "$conf" 1 2
+reload_marked
+remove_before=$M_BEFORE remove_after=$M_AFTER
+wait_stream_past $((remove_after + 600))
+daemon_stream_stop main
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+
+# A request in flight while READY=1 was being read may have gone either way: 2 of slack.
+before_add=$(daemon_stream_backends main 0 "$add_before")
+during=$(daemon_stream_backends main $((add_after + 2)) "$remove_before")
+after_removal=$(daemon_stream_backends main $((remove_after + 2)))
+if [ "$before_add" = "backend1 backend2" ] && [ "$during" = "backend1 backend2 backend3" ] &&
+	[ "$after_removal" = "backend1 backend2" ]; then
+	e2e_ok "the stream's new flows: backend1+2 before, backend1+2+3 after adding backend3, backend1+2 after removing it"
+else
+	e2e_fail "new flows follow the table" "before the add: $before_add" \
+		"between add and removal: $during" "after the removal: $after_removal"
+fi
+if [ "$D_LOST" = 0 ]; then
+	e2e_ok "no request lost across the three reloads ($D_SUMMARY)"
+else
+	e2e_fail "no request lost across the three reloads" "$D_SUMMARY" \
+		"$(grep LOST "$TOPO_DIR/stream-main.log" | head -n 10)"
+fi
+slots3=$(tr ' ' '\n' <<<"$after_add" | sed -n 's/^198\.51\.100\.13://p')
+if [[ $after_add == *198.51.100.11:*198.51.100.12:*198.51.100.13:* ]] && ((slots3 > 250 && slots3 < 420)); then
+	e2e_ok "after adding backend3, l3dsrctl shows it with about a third of the 1009 slots ($after_add)"
+else
+	e2e_fail "after adding backend3, l3dsrctl shows it with about a third of the slots" "udp4: $after_add"
+fi
+missing=()
+for pattern in '^<6>vip udp4: backend 198\.51\.100\.13 added \(weight 1\)$' \
+	'^<6>vip udp4: [0-9]+ of 1009 table slots moved$' \
+	'^<6>vip udp4: backend 198\.51\.100\.13 removed$' '^<6>reload applied: 4 VIPs$'; do
+	grep -qE "$pattern" <<<"$reload_log" || missing+=("no line matches $pattern")
+done
+if ((${#missing[@]} == 0)) && [ "$(program_id)" = "$program_before" ] &&
+	[ "$(map_ids)" = "$maps_before" ]; then
+	e2e_ok "configuration reloads: one log line per change; program $program_before and every map kept"
+else
+	e2e_fail "configuration reloads: logged, program and maps kept" "${missing[@]}" \
+		"program $(program_id) (was $program_before)" "maps now:    $(map_ids)" \
+		"maps before: $maps_before" "$reload_log"
+fi
+
+# --- a weight and a table size change (growing, then shrinking), under a stream -------------------
+daemon_stream_start sizes 4 30000
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_lb_config "$conf" 1 2:2
+sed -i 's/^table-size = 1009$/table-size = 2003/' "$conf"
+daemon_reload lb || e2e_bail "SIGHUP growing the tables" "$(tail -n 20 "$(daemon_log lb)")"
+grown=$(daemon_ctl lb -j status | daemon_json '" ".join("%d:%s" % (v["table_size"], ",".join(
+	"%d/%d" % (b["weight"], b["slots"]) for b in v["backends"])) for v in j[0]["vips"])')
+daemon_lb_config "$conf" 1 2
+daemon_reload lb || e2e_bail "SIGHUP shrinking the tables" "$(tail -n 20 "$(daemon_log lb)")"
+M_AFTER=$(daemon_stream_position sizes)
+tries=300
+while ((tries--)) && (($(daemon_stream_position sizes) < M_AFTER + 300)); do sleep 0.1; done
+daemon_stream_stop sizes
+shrunk=$(daemon_ctl lb -j status | daemon_json '" ".join("%d:%s" % (v["table_size"], ",".join(
+	"%d/%d" % (b["weight"], b["slots"]) for b in v["backends"])) for v in j[0]["vips"])')
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+problems=()
+for table in $grown; do
+	# 2003 slots shared 1:2 by weight: about 668 and 1335.
+	[[ $table =~ ^2003:1/(6[0-9][0-9]|7[0-3][0-9]),2/(1[23][0-9][0-9])$ ]] || problems+=("grown: $table")
+done
+for table in $shrunk; do
+	[[ $table =~ ^1009:1/50[0-9],1/50[0-9]$ ]] || problems+=("shrunk: $table")
+done
+for pattern in '^<6>vip udp4: backend 198\.51\.100\.12 weight 1 -> 2$' \
+	'^<6>vip udp4: table size 1009 -> 2003$' '^<6>vip udp4: table size 2003 -> 1009$'; do
+	grep -qE "$pattern" <<<"$reload_log" || problems+=("no line matches $pattern")
+done
+[ "$D_LOST" = 0 ] || problems+=("stream: $D_SUMMARY")
+[ "$(map_ids)" = "$maps_before" ] || problems+=("maps now:    $(map_ids)" "maps before: $maps_before")
+if ((${#problems[@]} == 0)); then
+	e2e_ok "weight 2 and table size 2003, then back to 1009: rings swapped, slots by weight, maps kept, nothing lost ($D_SUMMARY)"
+else
+	e2e_fail "a weight and table size change in both directions" "${problems[@]}" "$reload_log"
+fi
+
+# --- a new object file: the program is swapped on the same link, maps kept --------------------
+daemon_stream_start object 4 52000
+llvm-objcopy --add-section .l3dsr_test=<(echo "a change of the file, not of the program") \
+	"$D_BPF_DIR/lb.bpf.o" || e2e_bail "llvm-objcopy changes lb.bpf.o"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+M_BEFORE=$(daemon_stream_position object)
+daemon_reload lb || e2e_bail "SIGHUP after the object changed" "$(tail -n 20 "$(daemon_log lb)")"
+M_AFTER=$(daemon_stream_position object)
+tries=300
+while ((tries--)) && (($(daemon_stream_position object) < M_AFTER + 300)); do sleep 0.1; done
+daemon_stream_stop object
+program_after=$(program_id)
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+problems=()
+[ "$program_after" != "$program_before" ] || problems+=("program id unchanged: $program_after")
+[ "$(daemon_xdp_id lb eth0)" = "$program_after" ] || problems+=("ip link shows $(daemon_xdp_id lb eth0)")
+[ "$(link_id)" = "$link_before" ] || problems+=("link $(link_id), was $link_before")
+[ "$(map_ids)" = "$maps_before" ] || problems+=("maps now:    $(map_ids)" "maps before: $maps_before")
+grep -qE "^<6>program id $program_before replaced by $program_after on link $link_before \(the object file changed\)$" \
+	<<<"$reload_log" || problems+=("no 'program id $program_before replaced by $program_after' line" "$reload_log")
+[ "$D_LOST" = 0 ] || problems+=("stream: $D_SUMMARY")
+if ((${#problems[@]} == 0)); then
+	e2e_ok "object file changed + SIGHUP: program $program_before -> $program_after on link $link_before, every map kept, no request lost ($D_SUMMARY)"
+else
+	e2e_fail "object file changed + SIGHUP: new program on the same link, maps kept, nothing lost" \
+		"${problems[@]}"
+fi
+
+# --- a new flow-table-size: a new flows map and program; the rest kept -----------------------
+daemon_stream_start flows 4 56000
+daemon_lb_config "$conf" --flow-table 4096 1 2
+daemon_reload lb || e2e_bail "SIGHUP with flow-table-size 4096" "$(tail -n 20 "$(daemon_log lb)")"
+M_AFTER=$(daemon_stream_position flows)
+tries=300
+while ((tries--)) && (($(daemon_stream_position flows) < M_AFTER + 300)); do sleep 0.1; done
+daemon_stream_stop flows
+flows_entries=$(bpftool -j map show pinned "$(daemon_pins lb)/flows" | daemon_json 'j["max_entries"]')
+expected_maps=$(sed "s/flows=[0-9]*/flows=$(daemon_map_id lb flows)/" <<<"$maps_before")
+if [ "$flows_entries" = 4096 ] && [ "$(map_ids)" = "$expected_maps" ] &&
+	[ "$(daemon_map_id lb flows)" != "$(sed -n 's/.*flows=\([0-9]*\).*/\1/p' <<<"$maps_before")" ] &&
+	[ "$(program_id)" != "$program_after" ] && [ "$(link_id)" = "$link_before" ] && [ "$D_LOST" = 0 ]; then
+	e2e_ok "flow-table-size 4096 + SIGHUP: a new 4096-entry flows map, new program, same link, other maps kept, nothing lost"
+else
+	e2e_fail "flow-table-size 4096 + SIGHUP: new flows map and program, rest kept, nothing lost" \
+		"flows max_entries $flows_entries" "maps now:    $(map_ids)" "maps before: $maps_before" \
+		"program $(program_id) (was $program_after), link $(link_id) (was $link_before)" \
+		"stream: $D_SUMMARY"
+fi
+
+# RELOADING=1 always came before its READY=1: the notify log alternates.
+sequence=$(grep -oE ': (RELOADING|READY)=1' "$(daemon_notify_log lb)" | tr -d ': =1' | tr '\n' ' ')
+if [ "$sequence" = "READY$(printf ' RELOADING READY%.0s' 1 2 3 4 5 6 7) " ]; then
+	e2e_ok "notify: READY=1, then a RELOADING=1 and READY=1 pair for each of the 7 reloads"
+else
+	e2e_fail "notify: READY=1, then RELOADING=1 / READY=1 per reload" "got: $sequence"
+fi
+
+# --- dscp = none on both sides: the backend restores by (protocol, port) -------------------------
+daemon_lb_config "$conf" 1 2
+sed -i '/^\[vip udp4\]$/,/^$/s/^dscp = 12$/dscp = none/' "$conf"
+sed '/^\[vip udp4\]$/,/^$/s/^dscp = 12$/dscp = none\nprotocol = udp\nport = '"$D_UDP_PORT"'/' \
+	"$TOPO_DIR/backend.conf" >"$TOPO_DIR/backend-none.conf"
+cp "$TOPO_DIR/backend-none.conf" "$TOPO_DIR/backend.conf"
+for host in lb "${TOPO_BACKENDS[@]}"; do
+	daemon_reload "$host" || e2e_bail "SIGHUP on $host for dscp = none" "$(tail -n 20 "$(daemon_log "$host")")"
+done
+answers=$(daemon_udp_ask 4 59000 40 | awk '{print $2}' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+lb_view=$(daemon_ctl lb -j status | daemon_json '[v["dscp"] for v in j[0]["vips"] if v["name"] == "udp4"][0]')
+backend_view=$(daemon_ctl backend1 -j status | daemon_json '[(v["protocol"], v["port"], v["dscp"])
+	for v in j[0]["vips"] if v["name"] == "udp4"]')
+if [[ $answers =~ ^\ [0-9]+\ backend1,\ [0-9]+\ backend2,$ ]] && [ "$lb_view" = None ] && [ "$backend_view" = "[('udp', $D_UDP_PORT, None)]" ] &&
+	grep -qx '<6>vip udp4: dscp 12 -> 0' "$(daemon_log lb)" &&
+	grep -qx '<6>vip udp4: added (192.0.2.10, udp port '"$D_UDP_PORT"')' "$(daemon_log backend1)" &&
+	grep -qx '<6>vip udp4: removed' "$(daemon_log backend1)"; then
+	e2e_ok "udp4 reloaded to dscp = none on the LB and the backends: all 40 requests answered ($answers)"
+else
+	e2e_fail "udp4 reloaded to dscp = none on both sides" "answers: $answers" "LB dscp: $lb_view" \
+		"backend1: $backend_view" "$(tail -n 8 "$(daemon_log lb)")" \
+		"$(tail -n 8 "$(daemon_log backend1)")"
+fi
+
+e2e_finish
