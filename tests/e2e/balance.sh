@@ -90,7 +90,8 @@ rips4=$(printf ' or dst host %s' "${TOPO_BACKEND_ADDR4[@]}")
 rips6=$(printf ' or dst host %s' "${TOPO_BACKEND_ADDR6[@]}")
 marked4="ip and (${rips4# or }) and dst port 80 and $syn4 and (ip[1] & 0xfc) == $((10 << 2))"
 # IPv6 traffic class straddles bytes 0 and 1: DSCP 11 = class 0x2c.
-marked6="ip6 and (${rips6# or }) and dst port 80 and $syn6 and (ip6[0] & 0x0f) == 0x2 and (ip6[1] & 0xc0) == 0xc0"
+marked6="ip6 and (${rips6# or }) and dst port 80 and $syn6"
+marked6+=" and (ip6[0] & 0x0f) == 0x2 and (ip6[1] & 0xc0) == 0xc0"
 for family in 4 6; do
 	if [ "$family" = 4 ]; then filter=$marked4; else filter=$marked6; fi
 	ports=$(e2e_capture_sources "$capture" "$filter")
@@ -104,15 +105,16 @@ for family in 4 6; do
 done
 
 # DSR: no reply (source = VIP) ever crossed the LB's links.
+from_vip="src host $TOPO_VIP4 or src host $TOPO_VIP6"
 for capture in lbfront $( ((TOPO_TWO_ARMED)) && echo lbback); do
-	replies=$(e2e_capture_count "$capture" "src host $TOPO_VIP4 or src host $TOPO_VIP6")
+	replies=$(e2e_capture_count "$capture" "$from_vip")
 	total=$(e2e_capture_count "$capture" "")
 	if ((replies == 0 && total > 0)); then
 		e2e_ok "DSR: none of the $total packets on the LB's $capture link came from a VIP"
 	else
 		e2e_fail "DSR: no packet on the LB's $capture link came from a VIP" \
 			"$replies of $total packets did" \
-			"$(tcpdump -n -r "$TOPO_DIR/$capture.pcap" "src host $TOPO_VIP4 or src host $TOPO_VIP6" 2>/dev/null | head -n 5)"
+			"$(tcpdump -n -r "$TOPO_DIR/$capture.pcap" "$from_vip" 2>/dev/null | head -n 5)"
 	fi
 done
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh: `make demo`: l3dsr balancing real HTTP requests in the seed topology, replies bypassing it.
+# demo.sh: `make demo`: l3dsr balancing real HTTP requests in namespaces, replies bypassing it.
 #
 # Brings up docs/topology.md's network in fresh namespaces, starts l3dsrd (lb on the LB,
 # backend on each backend) with etc/demo/*.conf and pins under a private bpffs, sends requests
@@ -12,7 +12,8 @@ set -u
 SHOWN=8    # requests printed one by one, per family
 SPREAD=100 # requests behind the spread, per family
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+say() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 die() {
 	echo "demo: $*" >&2
 	exit 1
@@ -72,6 +73,7 @@ for family in 4 6; do
 	echo "  spread over $SPREAD more requests from distinct source ports: $(e2e_spread_text)" \
 		"(failed: $E2E_SPREAD_FAILED)"
 done
+sleep 0.5 # the last ACKs of the last connection are still crossing the links
 e2e_capture_stop lb-link
 e2e_capture_stop client-link
 
@@ -89,10 +91,10 @@ from_vip=$(e2e_capture_count lb-link "src host $TOPO_VIP4 or src host $TOPO_VIP6
 rips=$(printf ' or dst host %s' "${TOPO_BACKEND_ADDR4[@]}" "${TOPO_BACKEND_ADDR6[@]}")
 to_rip=$(e2e_capture_count lb-link "${rips# or } and tcp dst port 80")
 client_from_vip=$(e2e_capture_count client-link "src host $TOPO_VIP4 or src host $TOPO_VIP6")
-echo "  packets to a VIP arriving at the LB:              $to_vip"
-echo "  packets the LB sent on to a backend's real address: $to_rip"
-echo "  packets from a VIP on the LB's link:              $from_vip"
-echo "  packets from a VIP the client received (replies): $client_from_vip"
+printf '  %-52s %6d\n' "packets to a VIP arriving at the LB:" "$to_vip" \
+	"packets the LB sent on to a backend's real address:" "$to_rip" \
+	"packets from a VIP on the LB's link:" "$from_vip" \
+	"packets from a VIP the client received (replies):" "$client_from_vip"
 echo "  one rewritten request, as the LB sent it (TTL-1, DSCP = the VIP's code):"
 tcpdump -n -v -r "$TOPO_DIR/lb-link.pcap" -c 1 "${rips# or } and tcp dst port 80" 2>/dev/null |
 	sed 's/^/    /'

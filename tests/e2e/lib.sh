@@ -5,7 +5,7 @@
 # ends with e2e_finish. Everything it made is removed on every exit path by e2e_teardown.
 
 E2E_ROOT=${L3DSR_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-# shellcheck source=../lib/topology.sh
+# shellcheck source=tests/lib/topology.sh
 . "$E2E_ROOT/tests/lib/topology.sh"
 
 E2E_L3DSRD=${L3DSRD:-$E2E_ROOT/src/l3dsrd}
@@ -158,7 +158,7 @@ e2e_wait_ready() {
 
 # e2e_start_daemon HOST ROLE CONFIG: starts l3dsrd on HOST's eth0, waits for READY=1.
 e2e_start_daemon() {
-	local host=$1 role=$2 config=$3 socket listener pid tries=50
+	local host=$1 role=$2 config=$3 socket pid tries=50
 	socket=$TOPO_DIR/notify-$host.sock
 	E2E_DAEMON_CONF[$host]=$TOPO_DIR/$role-$host.conf
 	cp "$config" "${E2E_DAEMON_CONF[$host]}" || return 1
@@ -363,8 +363,9 @@ e2e_check_share() {
 # once it listens.
 e2e_capture_start() {
 	local name=$1 ns=$2 interface=$3 tries=100
-	ip netns exec "$ns" tcpdump -Z root -n -U --immediate-mode -s 256 -i "$interface" -w "$TOPO_DIR/$name.pcap" \
-		>/dev/null 2>"$TOPO_DIR/$name.tcpdump" &
+	# --immediate-mode: without it packets still in the capture buffer at stop are lost.
+	ip netns exec "$ns" tcpdump -Z root -n -U --immediate-mode -s 256 -i "$interface" \
+		-w "$TOPO_DIR/$name.pcap" >/dev/null 2>"$TOPO_DIR/$name.tcpdump" &
 	E2E_CAPTURE_PID[$name]=$!
 	topology_track_pid $!
 	while ((tries--)); do

@@ -29,8 +29,10 @@ done
 declare -A served=()
 for family in 4 6; do
 	body=$TOPO_DIR/pmtu-$family.body
-	result=$(topology_exec client curl -"$family" -sS --max-time 20 --local-port $((23000 + family)) \
-		-o "$body" -w '%{http_code} %{size_download}' -g "$(e2e_vip_url "$family" "/bytes?count=$SIZE")" 2>&1)
+	url=$(e2e_vip_url "$family" "/bytes?count=$SIZE")
+	result=$(topology_exec client curl -"$family" -sS --max-time 20 \
+		--local-port $((23000 + family)) -o "$body" -w '%{http_code} %{size_download}' \
+		-g "$url" 2>&1)
 	served[$family]=$(head -n 1 "$body" 2>/dev/null)
 	if [ "$result" = "200 $SIZE" ]; then
 		e2e_ok "IPv$family: a $SIZE-byte response arrives over a reply path with a smaller MTU (served by ${served[$family]})"
@@ -112,7 +114,9 @@ done
 e2e_capture_stop fragments
 # The datagrams really crossed the LB as fragments, later fragments (no UDP header) included.
 later4=$(e2e_capture_count fragments "ip and dst host $TOPO_VIP4 and (ip[6:2] & 0x1fff) != 0")
-later6=$(e2e_capture_count fragments "ip6 and dst host $TOPO_VIP6 and ip6[6] == 44 and (ip6[42:2] & 0xfff8) != 0")
+# IPv6: a fragment header right after the fixed one, its offset (the top 13 bits) not 0.
+later6=$(e2e_capture_count fragments \
+	"ip6 and dst host $TOPO_VIP6 and ip6[6] == 44 and (ip6[42:2] & 0xfff8) != 0")
 if ((later4 > 0 && later6 > 0)); then
 	e2e_ok "the LB received $later4 IPv4 and $later6 IPv6 non-first fragments to the VIPs"
 else

@@ -68,6 +68,23 @@ stream_complete() {
 	[ "$result" = "200 $STREAM_BYTES" ] && [ "$lines" = "$backend " ]
 }
 
+# downloads_text PORT...: "port:backend" of each download, for notes.
+downloads_text() {
+	local port
+	for port in "$@"; do
+		printf '%s:%s ' "$port" "${ON[$port]}"
+	done
+}
+
+# stream_summary PORT: how a download ended and whose lines it holds, for failure details.
+stream_summary() {
+	printf '%s (IPv%s, %s): %s, lines from: %s' "$1" "${STREAM_FAMILY[$1]}" "${ON[$1]}" \
+		"$(cat "$TOPO_DIR/stream-$1.result")" \
+		"$(sort -u "$TOPO_DIR/stream-$1.body" | tr -d . | tr '\n' ' ')"
+}
+
+ENDED_EARLY="ended by the time the reload was done (reset by it, or it outlasted them):"
+
 # reload_timed CONFIG: e2e_reload of the LB; RELOAD_SECONDS says how long it took.
 reload_timed() {
 	local started=$EPOCHREALTIME
@@ -86,16 +103,16 @@ declare -A ON=()
 for port in "${ports[@]}"; do
 	ON[$port]=$(stream_backend "$port") || ON[$port]=none
 done
-e2e_note "downloads before the reload: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
+e2e_note "downloads before the reload: $(downloads_text "${ports[@]}")"
 e2e_must "reload adding backend3" reload_timed "$TOPO_DIR/lb-123.conf"
 e2e_note "the reload took $RELOAD_SECONDS s"
 ended=$(streams_not_running "${ports[@]}")
 e2e_expect_none "reload adding backend3 done (RELOADING=1, READY=1) while all $DOWNLOADS downloads ran" \
-	${ended:+"ended by the time the reload was done (reset by it, or it took longer than the downloads): $(echo $ended)"}
+	${ended:+"$ENDED_EARLY ${ended//$'\n'/ }"}
 lost=()
 for port in "${ports[@]}"; do
 	stream_complete "$port" "${ON[$port]}" ||
-		lost+=("$port (IPv${STREAM_FAMILY[$port]}, ${ON[$port]}): $(cat "$TOPO_DIR/stream-$port.result"), lines from: $(sort -u "$TOPO_DIR/stream-$port.body" | tr -d . | tr '\n' ' ')")
+		lost+=("$(stream_summary "$port")")
 done
 e2e_expect_none "all $DOWNLOADS long-lived downloads (IPv4 and IPv6) survived the reload adding backend3, intact" \
 	"${lost[@]}"
@@ -119,7 +136,7 @@ for ((port = 27000; port < 27040 && (on3 < 2 || others < 2); port++)); do
 	ON[$port]=$(stream_backend "$port") || ON[$port]=none
 	if [ "${ON[$port]}" = backend3 ]; then on3=$((on3 + 1)); else others=$((others + 1)); fi
 done
-e2e_note "downloads before the removal: $(for p in "${ports[@]}"; do printf '%s:%s ' "$p" "${ON[$p]}"; done)"
+e2e_note "downloads before the removal: $(downloads_text "${ports[@]}")"
 ((on3 >= 2 && others >= 2)) || e2e_bail "downloads on backend3 and on the others" \
 	"backend3: $on3, others: $others after ${#ports[@]} downloads"
 ended=$(streams_not_running "${ports[@]}")
@@ -130,7 +147,7 @@ for port in "${ports[@]}"; do
 done
 ended+=$(streams_not_running "${others_ports[@]}")
 e2e_expect_none "reload removing backend3 done while the downloads on backend1/backend2 ran" \
-	${ended:+"ended by the time the reload was done (reset by it, or it took longer than the downloads): $(echo $ended)"}
+	${ended:+"$ENDED_EARLY ${ended//$'\n'/ }"}
 lost=()
 kept=()
 for port in "${ports[@]}"; do
@@ -138,7 +155,7 @@ for port in "${ports[@]}"; do
 		[ "${ON[$port]}" = backend3 ] && kept+=("$port")
 	else
 		[ "${ON[$port]}" != backend3 ] &&
-			lost+=("$port (${ON[$port]}): $(cat "$TOPO_DIR/stream-$port.result")")
+			lost+=("$(stream_summary "$port")")
 	fi
 done
 e2e_expect_none "the $others downloads on backend1/backend2 survived the removal of backend3, intact" \

@@ -1,4 +1,4 @@
-# topology.sh: builds the seed topology of l3dsr (client, LB, router, backends) in network namespaces.
+# topology.sh: builds l3dsr's seed topology (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
 #   topology_up [--backends N] [--two-armed] [--reply-router]
@@ -81,7 +81,7 @@ TOPO_PIDS=()
 
 topology_log() { echo "topology: $*" >&2; }
 
-# Runs a command in HOST's namespace.
+# Prints the namespace of HOST (client, lb, router, switch, replyrouter, backendN).
 topology_ns() {
 	local host=$1 i
 	case $host in
@@ -211,7 +211,8 @@ topology_up() {
 			shift
 			;;
 		*)
-			topology_log "topology_up: unknown option $1 (expected --backends N, --two-armed, --reply-router)"
+			topology_log "topology_up: unknown option $1" \
+				"(expected --backends N, --two-armed, --reply-router)"
 			return 1
 			;;
 		esac
