@@ -160,14 +160,18 @@ static bool decide_tables(struct health_vip *vip)
 static int on_changed(sd_event_source *source, void *userdata)
 {
 	struct health *health = userdata;
+	bool tables = health->tables_changed;
 
 	(void)source;
-	health->changed(health->changed_context);
+	health->tables_changed = false;
+	health->changed(health->changed_context, tables);
 	return 0;
 }
 
-static void tables_changed(struct health *health)
+/* Tells the service once this loop turn is over: states changed, and maybe the tables. */
+static void states_changed(struct health *health, bool tables)
 {
+	health->tables_changed |= tables;
 	sd_event_source_set_enabled(health->changed_event, SD_EVENT_ONESHOT);
 }
 
@@ -289,8 +293,7 @@ static void record_result(struct health_backend *backend, enum probe_outcome out
 	backend->checked = true;
 	if (backend->up != was_up) {
 		backend->state_changes++;
-		if (decide_tables(vip))
-			tables_changed(backend->health);
+		states_changed(backend->health, decide_tables(vip));
 		write_vip_records(vip);
 	} else {
 		write_record(backend);
@@ -498,7 +501,7 @@ int health_configure(struct health *health, const struct l3dsr_config *config)
 	result = configure_ports(health, config);
 	refresh_sources(health);
 	if (changed)
-		tables_changed(health);
+		states_changed(health, true);
 	return result;
 }
 

@@ -60,9 +60,9 @@ struct health_vip {
 	size_t backend_count;
 };
 
-/* Called (from the event loop, never from within a health_* call) when backends entered or left
- * the tables: the maps must be brought to health_in_table's answers. */
-typedef void health_changed_fn(void *context);
+/* Called (from the event loop, never from within a health_* call) after backends changed state;
+ * TABLES when some entered or left the tables: the maps must follow health_in_table. */
+typedef void health_changed_fn(void *context, bool tables);
 
 struct health {
 	sd_event *event;
@@ -77,6 +77,7 @@ struct health {
 	health_changed_fn *changed;
 	void *changed_context;
 	sd_event_source *changed_event; /* deferred, so changes of one loop turn are applied once */
+	bool tables_changed;		/* since the last call of changed */
 };
 
 struct health_summary {

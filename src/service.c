@@ -400,18 +400,22 @@ static void write_statistics(struct service *service)
 	service->statistics_failed = result != 0;
 }
 
-/* A backend entered or left a table: the maps follow, then STATUS= and the records. */
-static void service_apply_health(void *context)
+/* Backends changed state: when some entered or left a table the maps follow (and the records
+ * their ids); STATUS= says the new count at once. */
+static void service_apply_health(void *context, bool tables)
 {
 	struct service *service = context;
 	char status[256];
 
-	service->apply_pending = lb_maps_apply(&service->lb, &service->config, service_backend_up,
-					       service, &service->lb_summary) != 0;
-	if (service->apply_pending)
-		log_error("health checks: the tables could not follow a backend's state; "
-			  "trying again at the next tick");
-	health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	if (tables || service->apply_pending) {
+		service->apply_pending =
+		    lb_maps_apply(&service->lb, &service->config, service_backend_up, service,
+				  &service->lb_summary) != 0;
+		if (service->apply_pending)
+			log_error("health checks: the tables could not follow a backend's state; "
+				  "trying again at the next tick");
+		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	}
 	service_status(service, status, sizeof(status));
 	notify_status(status);
 }
@@ -457,7 +461,7 @@ void service_tick(struct service *service)
 	if (service->checks_started) {
 		health_tick(&service->health);
 		if (service->apply_pending)
-			service_apply_health(service);
+			service_apply_health(service, true);
 		write_statistics(service);
 	}
 	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {

@@ -115,8 +115,12 @@ if e2e_ctl lb status | grep -q '^  vip web4 .*fail-open'; then
 else
 	e2e_fail "fail-open: l3dsrctl status text says so" "$(e2e_ctl lb status)"
 fi
+for _ in $(seq $((HEALTH_WAIT_SECONDS * 10))); do
+	grep -q 'STATUS=.*fail-open: web4, web6' "$TOPO_DIR/notify-lb.log" && break
+	sleep 0.1
+done
 if grep -q 'STATUS=.*fail-open: web4, web6' "$TOPO_DIR/notify-lb.log"; then
-	e2e_ok "fail-open: STATUS= says so"
+	e2e_ok "fail-open: STATUS= says so: $(grep -o 'STATUS=.*fail-open: web4, web6' "$TOPO_DIR/notify-lb.log" | tail -n 1)"
 else
 	e2e_fail "fail-open: STATUS= says so" "$(tail -n 3 "$TOPO_DIR/notify-lb.log")"
 fi

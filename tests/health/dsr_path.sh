@@ -121,7 +121,7 @@ for family in 4 6; do
 	health_spread_check "backend program detached on backend1" "$family" \
 		$((10000 + family * 1000)) "$REQUESTS" backend1
 done
-health_start_daemon backend1 backend "$TOPO_DIR/backend.conf" >"$TOPO_DIR/restart.out" 2>&1 \
+e2e_start_daemon backend1 backend "$TOPO_DIR/backend.conf" >"$TOPO_DIR/restart.out" 2>&1 \
 	</dev/null || e2e_bail "l3dsrd on backend1 ready again" "$(cat "$TOPO_DIR/restart.out")"
 backend_becomes "backend program attached again on backend1" 1 up "$RISE checks ok"
 health_stop_pid "$rip_server"

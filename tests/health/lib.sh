@@ -3,17 +3,6 @@
 # waiting for a state (a generous bound: the state decides, never the time it took).
 
 HEALTH_ROOT=${L3DSR_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-# The daemon and the CLI where this tree's Makefile builds them.
-for tool in l3dsrd l3dsrctl; do
-	var=$(echo "$tool" | tr '[:lower:]' '[:upper:]')
-	if [ -z "${!var:-}" ]; then
-		if [ -x "$HEALTH_ROOT/build/$tool" ]; then
-			export "$var=$HEALTH_ROOT/build/$tool"
-		else
-			export "$var=$HEALTH_ROOT/src/$tool"
-		fi
-	fi
-done
 # shellcheck source=../e2e/lib.sh
 . "$HEALTH_ROOT/tests/e2e/lib.sh"
 
@@ -96,22 +85,6 @@ health_backend_config() {
 	} >"$file"
 }
 
-# health_daemon_pid HOST: e2e_start_daemon records the pid of the shell it forks, whose child is
-# the daemon; signals must reach the daemon itself (SIGTERM detaches and unpins). Its own pid
-# is what it wrote into its pins, so E2E_DAEMON_PID[HOST] becomes that.
-health_daemon_pid() {
-	local host=$1 pid
-	pid=$(e2e_ctl "$host" -j status | "$E2E_PYTHON" -c \
-		'import json, sys; print(json.load(sys.stdin)[0]["daemon_pid"])') || return 1
-	[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
-	E2E_DAEMON_PID[$host]=$pid
-}
-
-# health_start_daemon HOST ROLE CONFIG: e2e_start_daemon, then the daemon's own pid.
-health_start_daemon() {
-	e2e_start_daemon "$@" && health_daemon_pid "$1"
-}
-
 # health_start CHECK [health_lb_config options] BACKEND...: backends' daemons, then the LB's with
 # those VIPs; bails out of the suite when one does not become ready.
 health_start() {
@@ -120,11 +93,11 @@ health_start() {
 	# Not in $(...): the daemons and listeners started must stay known to this shell.
 	local host
 	for host in "${TOPO_BACKENDS[@]}"; do
-		health_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
+		e2e_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
 			>"$TOPO_DIR/start-$host.out" 2>&1 </dev/null ||
 			e2e_bail "l3dsrd --role backend ready on $host" "$(cat "$TOPO_DIR/start-$host.out")"
 	done
-	health_start_daemon lb lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" 2>&1 </dev/null ||
+	e2e_start_daemon lb lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" 2>&1 </dev/null ||
 		e2e_bail "l3dsrd --role lb ready" "$(cat "$TOPO_DIR/start-lb.out")"
 	e2e_ok "l3dsrd ready on the LB and on ${TOPO_BACKENDS[*]}"
 }

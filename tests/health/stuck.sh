@@ -34,11 +34,11 @@ health_lb_config "$TOPO_DIR/lb.conf" "http interval=5s timeout=4s rise=1 fall=1"
 health_start_all() {
 	local host
 	for host in "${TOPO_BACKENDS[@]}"; do
-		health_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
+		e2e_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
 			>"$TOPO_DIR/start-$host.out" 2>&1 </dev/null ||
 			e2e_bail "l3dsrd ready on $host" "$(cat "$TOPO_DIR/start-$host.out")"
 	done
-	health_start_daemon lb lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" 2>&1 </dev/null ||
+	e2e_start_daemon lb lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" 2>&1 </dev/null ||
 		e2e_bail "l3dsrd ready on the LB" "$(cat "$TOPO_DIR/start-lb.out")"
 	e2e_ok "l3dsrd ready on the LB and on ${TOPO_BACKENDS[*]}"
 }
