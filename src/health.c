@@ -440,7 +440,6 @@ static int configure_ports(struct health *health, const struct l3dsr_config *con
 				  health->probes_map);
 	if (result)
 		log_error("health checks: cannot clear the probes map: %s", strerror(-result));
-	probe_ports_check_ephemeral(config->probe_port_first, config->probe_port_last);
 	return result;
 }
 
@@ -499,6 +498,8 @@ int health_configure(struct health *health, const struct l3dsr_config *config)
 	health->vips = vips;
 	health->vip_count = config->vip_count;
 	result = configure_ports(health, config);
+	/* At start and at every reload: the sysctls may have changed meanwhile. */
+	probe_ports_check_ephemeral(config->probe_port_first, config->probe_port_last);
 	refresh_sources(health);
 	if (changed)
 		states_changed(health, true);
@@ -544,23 +545,29 @@ bool health_in_table(const struct health *health, const struct vip_config *vip,
 void health_refresh_ids(struct health *health, int backends_map,
 			const struct instance_maps *instance)
 {
-	uint32_t capacity = maps_max_entries(backends_map);
+	uint32_t capacity = maps_max_entries(backends_map), *in_use = NULL, in_use_count = 0;
 	struct backend_info *backends = calloc(capacity + 1, sizeof(*backends));
-	char name[CONFIG_NAME_MAX];
+	struct instance_vip_name *names = calloc(L3DSR_MAX_VIPS, sizeof(*names));
 
-	if (!backends || maps_read_array(backends_map, capacity, sizeof(*backends), backends)) {
+	if (!backends || !names ||
+	    maps_read_array(backends_map, capacity, sizeof(*backends), backends) ||
+	    maps_read_array(instance->vip_names, L3DSR_MAX_VIPS, sizeof(*names), names) ||
+	    !(in_use = malloc(sizeof(*in_use) * (capacity + 1)))) {
 		log_warning("health checks: cannot read the backends map; l3dsrctl may show "
 			    "stale check results");
-		free(backends);
-		return;
+		goto out;
 	}
+	/* The ids in use, listed once: usually a few among tens of thousands. */
+	for (uint32_t id = 0; id < capacity; id++)
+		if (backends[id].flags & BACKEND_F_IN_USE)
+			in_use[in_use_count++] = id;
 	for (size_t i = 0; i < health->vip_count; i++) {
 		struct health_vip *vip = &health->vips[i];
 
 		vip->index_known = false;
 		for (uint32_t index = 0; index < L3DSR_MAX_VIPS && !vip->index_known; index++) {
-			instance_read_vip_name(instance, index, name, sizeof(name));
-			if (!strcmp(name, vip->name)) {
+			names[index].name[sizeof(names[index].name) - 1] = '\0';
+			if (!strcmp(names[index].name, vip->name)) {
 				vip->index = index;
 				vip->index_known = true;
 			}
@@ -569,18 +576,23 @@ void health_refresh_ids(struct health *health, int backends_map,
 			struct health_backend *backend = vip->backends[b];
 
 			backend->id_known = false;
-			for (uint32_t id = 0; id < capacity && vip->index_known; id++)
-				if ((backends[id].flags & BACKEND_F_IN_USE) &&
-				    backends[id].vip_index == vip->index &&
-				    address_equal(&backends[id].address, &backend->address)) {
-					backend->id = id;
+			for (uint32_t u = 0; u < in_use_count && vip->index_known; u++) {
+				const struct backend_info *info = &backends[in_use[u]];
+
+				if (info->vip_index == vip->index &&
+				    address_equal(&info->address, &backend->address)) {
+					backend->id = in_use[u];
 					backend->id_known = true;
 					break;
 				}
+			}
 			write_record(backend);
 		}
 	}
+out:
 	free(backends);
+	free(names);
+	free(in_use);
 }
 
 void health_tick(struct health *health)

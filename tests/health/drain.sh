@@ -5,7 +5,9 @@
 # complete, new requests go elsewhere, and the reload kept every backend's state and counters
 # (backend3 stays down without a new transition). Then the last up backend with a weight stops:
 # every weighted backend is down, the VIP keeps its last table (fail-open) and says so in the
-# log, in l3dsrctl status and in STATUS=; its service back, fail-open ends.
+# log, in l3dsrctl status and in STATUS=; its service back, fail-open ends. Last, a reload
+# moves probe-ports into the ephemeral ports: the checks go on, the daemon warns until the
+# ports are reserved.
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/health/lib.sh"
 
@@ -134,5 +136,29 @@ else
 	e2e_fail "fail-open ends: l3dsrctl says so"
 fi
 health_spread_check "fail-open ended" 4 47000 30 "$drained"
+
+# --- probe-ports moved by a reload, into the ephemeral ports, then reserved -----------------
+# The checks go on from the new range (the LB program must map it: a failing mapping would end
+# them as connect timeouts), and the daemon warns about the overlap until it is reserved.
+topology_exec lb sysctl -q -w net.ipv4.ip_local_port_range="32768 60999"
+health_lb_config "$TOPO_DIR/lb-ports.conf" "$CHECK" --global "probe-ports = 60990-61010" \
+	"${weights[@]}"
+out=$(e2e_reload lb "$TOPO_DIR/lb-ports.conf" 2>&1) || e2e_bail "reload with probe-ports 60990-61010" "$out"
+health_expect_log "probe-ports overlapping the ephemeral ports" \
+	"probe-ports 60990-61010: 10 of them are ephemeral ports (net.ipv4.ip_local_port_range = 32768 60999) that are not reserved: another connection of this host may be given one and lose the replies from a backend's real address; set net.ipv4.ip_local_reserved_ports = 60990-61010 or move probe-ports"
+before=$(checks_of "$other_number")
+if health_wait web4 "$other_rip4" "b['check']['checks'] >= $before + 3 and b['check']['failures_in_a_row'] == 0 and b['state'] == 'up'" True; then
+	e2e_ok "checks go on from the new probe ports: $other up, no failure since"
+else
+	e2e_fail "checks go on from the new probe ports" "$(e2e_ctl lb status)"
+fi
+topology_exec lb sysctl -q -w net.ipv4.ip_local_reserved_ports=60990-61010
+warnings=$(health_log_count "probe-ports 60990-61010: ")
+out=$(e2e_reload lb "$TOPO_DIR/lb-ports.conf" 2>&1) || e2e_bail "reload after reserving the ports" "$out"
+if (($(health_log_count "probe-ports 60990-61010: ") == warnings)); then
+	e2e_ok "no warning once net.ipv4.ip_local_reserved_ports holds the probe ports"
+else
+	e2e_fail "no warning once net.ipv4.ip_local_reserved_ports holds the probe ports"
+fi
 
 e2e_finish
