@@ -58,8 +58,12 @@ done
 
 # --- the service stops, then starts again ---------------------------------------------------
 before_status=$(grep -c 'STATUS=.* 4/6 backends up' "$TOPO_DIR/notify-lb.log")
+slots=$(health_query web4 "$(health_rip 2 4)" 'str(b["slots"]) + " " + str(v["table_size"])')
 health_stop_pid "$TOPO_HTTP_PID_backend2"
 backend_becomes "service stopped on backend2" 2 down "connect refused"
+# Only its slots move: as many as it owned, no more.
+health_expect_log "service stopped on backend2: only its slots move" \
+	"vip web4: ${slots% *} of ${slots#* } table slots moved"
 for family in 4 6; do
 	health_spread_check "service stopped on backend2" "$family" $((30000 + family * 1000)) \
 		"$REQUESTS" backend2

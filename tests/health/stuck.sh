@@ -4,7 +4,8 @@
 # 4 s timeout) has backend1 silent and backend2 answering; VIP fast4 (tcp 80) is checked every
 # 200 ms. While one stuck probe to backend1 is in flight (its connection seen established on the
 # LB), fast4's checks go on ending, and that same connection is still there afterwards: the
-# checks run side by side, none waits for another.
+# checks run side by side, none waits for another. VIP status6 (tcp 8080 on IPv6) asks for a page
+# backend2 does not have: down with "bad status 404".
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/health/lib.sh"
 
@@ -12,10 +13,10 @@ SLOW_PORT=8080
 FAST_CHECKS=3 # fast4 checks that must end during one stuck probe
 
 e2e_setup --backends 2
-health_backend_config "$TOPO_DIR/backend.conf" slow4:4:20 fast4:4:10
+health_backend_config "$TOPO_DIR/backend.conf" slow4:4:20 fast4:4:10 status6:6:21
 health_http_server --port "$SLOW_PORT" --silent backend1 silent1 "$TOPO_VIP4" ||
 	e2e_bail "silent server on backend1"
-health_http_server --port "$SLOW_PORT" backend2 backend2-slow "$TOPO_VIP4" ||
+health_http_server --port "$SLOW_PORT" backend2 backend2-slow "$TOPO_VIP4" "$TOPO_VIP6" ||
 	e2e_bail "HTTP server on backend2 port $SLOW_PORT"
 health_lb_config "$TOPO_DIR/lb.conf" "http interval=5s timeout=4s rise=1 fall=1" \
 	--vip slow4:4:$SLOW_PORT:20 1 2
@@ -30,6 +31,14 @@ health_lb_config "$TOPO_DIR/lb.conf" "http interval=5s timeout=4s rise=1 fall=1"
 	echo "backend = $(health_rip 1 4)"
 	echo "backend = $(health_rip 2 4)"
 	echo "check = tcp interval=200ms timeout=150ms"
+	echo
+	echo "[vip status6]"
+	echo "address = $TOPO_VIP6"
+	echo "protocol = tcp"
+	echo "port = $SLOW_PORT"
+	echo "dscp = 21"
+	echo "backend = $(health_rip 2 6)"
+	echo "check = http path=/no-such-page expect=200 interval=1s timeout=900ms rise=1 fall=1"
 } >>"$TOPO_DIR/lb.conf"
 health_start_all() {
 	local host
@@ -43,6 +52,16 @@ health_start_all() {
 	e2e_ok "l3dsrd ready on the LB and on ${TOPO_BACKENDS[*]}"
 }
 health_start_all
+
+health_expect_state "a page the backend does not have" status6 "$(health_rip 2 6)" down
+health_expect_log "a page the backend does not have" \
+	"vip status6: backend $(health_rip 2 6) up -> down (bad status 404)"
+status=$(health_query status6 "$(health_rip 2 6)" 'b["check"]["result"] + " " + str(b["check"]["http_status"])')
+if [ "$status" = "bad_status 404" ]; then
+	e2e_ok "l3dsrctl -j status: result bad_status, http_status 404"
+else
+	e2e_fail "l3dsrctl -j status: result bad_status, http_status 404" "$status"
+fi
 
 silent=$(health_rip 1 4)
 health_expect_state "silent service" slow4 "$silent" down
