@@ -27,6 +27,8 @@ static const char *const lb_counter_names[LB_COUNTER_MAX] = {
     [LB_COUNTER_NO_BACKEND] = "no_backend",
     [LB_COUNTER_ICMP_ERROR] = "icmp_error",
     [LB_COUNTER_FLOW_INSERT_SKIPPED] = "flow_insert_skipped",
+    [LB_COUNTER_PROBE_REPLY] = "probe_reply",
+    [LB_COUNTER_PROBE_DIRECT] = "probe_direct",
 };
 
 static const char *const backend_counter_names[BACKEND_COUNTER_MAX] = {
@@ -214,6 +216,16 @@ static void count_slots(const char *pin_dir, struct ctl_vip *vip)
 	close(ring);
 }
 
+/* The health record of BACKEND, if the daemon wrote one for this very backend. */
+static void read_health(const struct instance_maps *maps, struct ctl_backend *backend)
+{
+	if (maps->backend_health < 0 ||
+	    bpf_map_lookup_elem(maps->backend_health, &backend->id, &backend->health))
+		return;
+	backend->has_health =
+	    !memcmp(&backend->health.address, &backend->address, sizeof(backend->address));
+}
+
 static int read_lb_backends(struct ctl_instance *instance, const struct instance_maps *maps)
 {
 	struct backend_info *backends = NULL;
@@ -261,6 +273,10 @@ static int read_lb_backends(struct ctl_instance *instance, const struct instance
 		    .flags = backends[id].flags,
 		    .traffic = id < traffic_count ? traffic[id] : (struct traffic_counter){0},
 		};
+		read_health(maps, &bigger[vip->backend_count - 1]);
+		vip->fail_open |=
+		    bigger[vip->backend_count - 1].has_health &&
+		    (bigger[vip->backend_count - 1].health.flags & INSTANCE_HEALTH_F_FAIL_OPEN);
 	}
 	for (size_t i = 0; i < instance->vip_count && !result; i++)
 		count_slots(instance->pin_dir, &instance->vips[i]);
