@@ -12,7 +12,7 @@ L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
 build-all: $(L3DSR_LIB_OBJECTS)
 
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
-L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,instance.o maps.o lb_rings.o pins.o address.o \
+L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,counter_names.o instance.o maps.o lb_rings.o pins.o address.o \
 	log.o probe_outcome.o)
 
 # The daemon and the CLI.
