@@ -15,6 +15,7 @@
 #define L3DSR_DEFAULT_FLOW_TABLE_SIZE 1048576
 #define L3DSR_FRAGMENT_TABLE_SIZE 16384
 #define L3DSR_DSCP_CODES 64		/* DSCP is six bits; code 0 means "not marked" */
+#define L3DSR_MAX_PROBE_PORTS 4096	/* local ports the health checks may use at once */
 
 /*
  * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one
@@ -142,7 +143,25 @@ struct lb_settings {
 	 * 0: no limit.
 	 */
 	__u32 flow_inserts_per_second;
-	__u32 pad;
+	/* The health checks' local ports, host order: first .. first + count - 1; count 0: none. */
+	__u16 probe_port_first;
+	__u16 probe_port_count;
+};
+
+/*
+ * probes: ARRAY, L3DSR_MAX_PROBE_PORTS entries, indexed by local port - probe_port_first.
+ * A health check (l3dsrd) connects from the LB host to RIP:port with the VIP's DSCP code, so
+ * the backend answers from VIP:port, as it answers clients. A TCP packet to a probe port from
+ * the entry's VIP:port gets the RIP as its source and goes to the kernel: the socket hears its
+ * peer. One from RIP:port itself (something answered without the backend program or without
+ * the VIP on lo) is dropped, so that it can never make a broken backend look up.
+ */
+struct probe_target {
+	struct l3dsr_address vip;
+	struct l3dsr_address rip;
+	__be16 port;  /* the port checked: the reply's source port */
+	__u8 family;  /* 4 or 6; 0: unused entry */
+	__u8 pad;
 };
 
 /* flow_budget: PERCPU_ARRAY, 1 entry: this CPU's insert count in the current one-second window. */
@@ -171,6 +190,8 @@ enum lb_counter {
 	LB_COUNTER_NO_BACKEND,		/* VIP without a ring or with an empty slot: passed */
 	LB_COUNTER_ICMP_ERROR,		/* ICMP/ICMPv6 errors steered to a flow's backend */
 	LB_COUNTER_FLOW_INSERT_SKIPPED, /* new flows over flow_inserts_per_second, not inserted */
+	LB_COUNTER_PROBE_REPLY,		/* health-check reply from a VIP: source set to the RIP */
+	LB_COUNTER_PROBE_DIRECT,	/* health-check reply from the RIP itself: dropped */
 	LB_COUNTER_MAX,
 };
 

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "lb_maps.h"
 #include "parse.h"
+#include "probe_reply.h"
 #include "rewrite.h"
 
 /* The uapi has no sys/socket.h for BPF; bpf_fib_lookup wants the AF_ values. */
@@ -372,7 +373,7 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 			   : NULL;
 	if (!address_info) {
 		*counter = LB_COUNTER_PASS;
-		return XDP_PASS;
+		return lb_probe_reply(&pkt, data_end, counter);
 	}
 
 	step = lb_load_flow(&pkt, data_end, &flow, &kind);

@@ -9,9 +9,9 @@
 #include "counters.h"
 
 /*
- * Every map is filled by user space (l3dsrd); the program only reads them, except flows,
- * fragments, flow_budget and the counters. The sizes are the defaults the daemon may change
- * with bpf_map__set_max_entries before loading.
+ * Every map is filled by user space (l3dsrd; probes by its health checks); the program only
+ * reads them, except flows, fragments, flow_budget and the counters. The sizes are the
+ * defaults the daemon may change with bpf_map__set_max_entries before loading.
  */
 
 /* A ring slot no backend owns (maglev.h's MAGLEV_EMPTY). */
@@ -92,6 +92,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct flow_budget);
 } flow_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_MAX_PROBE_PORTS);
+	__type(key, __u32);
+	__type(value, struct probe_target);
+} probes SEC(".maps");
 
 TRAFFIC_COUNTER_MAP(LB_COUNTER_MAX) counters SEC(".maps");
 

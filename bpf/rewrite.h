@@ -122,4 +122,42 @@ static __always_inline int packet_rewrite(const struct packet *pkt, void *data_e
 	return 0;
 }
 
+/*
+ * Sets the source address of a packet that is not a later fragment to SOURCE (same family);
+ * the IPv4 header checksum and the transport checksum follow. All or nothing, as above.
+ */
+static __always_inline int packet_rewrite_source(const struct packet *pkt, void *data_end,
+						 const struct l3dsr_address *source)
+{
+	__u16 *transport_checksum;
+	__u64 change;
+	int is_udp;
+
+	if (packet_transport_checksum(pkt, data_end, &transport_checksum, &is_udp) < 0)
+		return -1;
+	if (pkt->family == 4) {
+		struct iphdr *iph = pkt->l3;
+
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		change = csum_change32(0, iph->saddr, source->words[3]);
+		iph->saddr = source->words[3];
+		iph->check = csum_apply(iph->check, change);
+	} else {
+		struct ipv6hdr *ip6h = pkt->l3;
+
+		if ((void *)(ip6h + 1) > data_end)
+			return -1;
+		change = csum_change_address(0, (struct l3dsr_address *)&ip6h->saddr, source);
+		__builtin_memcpy(&ip6h->saddr, source, sizeof(*source));
+	}
+	if (transport_checksum) {
+		if (is_udp)
+			*transport_checksum = csum_apply_udp(*transport_checksum, change);
+		else
+			*transport_checksum = csum_apply(*transport_checksum, change);
+	}
+	return 0;
+}
+
 #endif /* L3DSR_REWRITE_H */

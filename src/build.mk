@@ -12,16 +12,19 @@ L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
 build-all: $(L3DSR_LIB_OBJECTS)
 
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
-L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,instance.o maps.o lb_rings.o pins.o address.o \
-	log.o)
+L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,counter_names.o instance.o maps.o lb_rings.o pins.o address.o \
+	log.o probe_outcome.o)
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
 DEPS_BUILD += libsystemd-dev
 
+# The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
+HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health.o probe.o probe_http.o probe_ports.o \
+	metrics.o ctl_read.o)
 L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
-	backend_maps.o forwarding.o interface_lock.o notify.o) $(CONFIG_OBJECTS) \
-	$(L3DSR_LIB_OBJECTS)
+	backend_maps.o forwarding.o interface_lock.o notify.o) $(HEALTH_OBJECTS) \
+	$(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS)
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o) \
 	$(L3DSR_LIB_OBJECTS)
 

@@ -308,6 +308,8 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 	config->hash_seed = 0;
 	config->flow_table_size = L3DSR_DEFAULT_FLOW_TABLE_SIZE;
 	config->flow_inserts_per_second = 0;
+	config->probe_port_first = CONFIG_PROBE_PORT_FIRST;
+	config->probe_port_last = CONFIG_PROBE_PORT_LAST;
 }
 
 /* Prints the messages and returns the error count; NAME is what the messages start with. */

@@ -78,6 +78,9 @@ struct l3dsr_config {
 	uint32_t flow_table_size;	       /* lb: default 1048576; 0 disables stickiness */
 	uint32_t flow_inserts_per_second;      /* lb: default 0 = unlimited */
 	char statistics_file[CONFIG_PATH_MAX]; /* lb: "" = none */
+	/* lb: the local ports of the health checks' connections; default 61000-61999 */
+	uint16_t probe_port_first;
+	uint16_t probe_port_last;
 	struct vip_config *vips;
 	size_t vip_count;
 };

@@ -86,6 +86,40 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 	return true;
 }
 
+/* "FIRST-LAST": unprivileged ports, at most as many as the probes map holds. */
+static bool config_apply_probe_ports(struct config_parser *parser, const struct config_key *key,
+				     char *value)
+{
+	char *dash = strchr(value, '-');
+	uint32_t first, last;
+
+	if (!dash || dash == value || !dash[1]) {
+		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
+			     key->expected);
+		return false;
+	}
+	*dash = '\0';
+	if (!config_value_number(parser, "first probe port", value, CONFIG_PROBE_PORT_MIN, 65535,
+				 key->expected, &first) ||
+	    !config_value_number(parser, "last probe port", dash + 1, CONFIG_PROBE_PORT_MIN, 65535,
+				 key->expected, &last))
+		return false;
+	if (first > last) {
+		config_error(parser, parser->line,
+			     "%s %u-%u: the first port is above the last (expected %s)", key->name,
+			     first, last, key->expected);
+		return false;
+	}
+	if (last - first + 1 > L3DSR_MAX_PROBE_PORTS) {
+		config_error(parser, parser->line, "%s %u-%u holds %u ports (expected at most %u)",
+			     key->name, first, last, last - first + 1, L3DSR_MAX_PROBE_PORTS);
+		return false;
+	}
+	parser->config->probe_port_first = (uint16_t)first;
+	parser->config->probe_port_last = (uint16_t)last;
+	return true;
+}
+
 static bool config_apply_address(struct config_parser *parser, const struct config_key *key,
 				 char *value)
 {
@@ -232,6 +266,8 @@ static const struct config_key config_keys[] = {
      "0..4294967295, 0 = unlimited", config_apply_flow_inserts},
     {"statistics-file", KEY_STATISTICS_FILE, SECTION_GLOBAL, true, false, false,
      "an absolute file name", config_apply_statistics_file},
+    {"probe-ports", KEY_PROBE_PORTS, SECTION_GLOBAL, true, false, false,
+     "FIRST-LAST, ports 1024..65535, at most 4096", config_apply_probe_ports},
     {"address", KEY_ADDRESS, SECTION_VIP, true, true, false, "a unicast IPv4 or IPv6 address",
      config_apply_address},
     {"protocol", KEY_PROTOCOL, SECTION_VIP, true, true, false, "tcp, udp or any",

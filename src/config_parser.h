@@ -15,6 +15,11 @@
 #define CONFIG_MESSAGES_MAX 10000
 /* A larger file is refused instead of read: no sane configuration comes near it. */
 #define CONFIG_FILE_MAX (16 * 1024 * 1024)
+/* probe-ports: above the kernel's default ephemeral ports (32768-60999), so that no other
+ * connection of the host is given one of them. */
+#define CONFIG_PROBE_PORT_FIRST 61000
+#define CONFIG_PROBE_PORT_LAST	61999
+#define CONFIG_PROBE_PORT_MIN	1024
 
 enum config_section {
 	SECTION_NONE,	 /* before the first section header */
@@ -29,6 +34,7 @@ enum config_key_id {
 	KEY_FLOW_TABLE_SIZE,
 	KEY_FLOW_INSERTS_PER_SECOND,
 	KEY_STATISTICS_FILE,
+	KEY_PROBE_PORTS,
 	KEY_ADDRESS,
 	KEY_PROTOCOL,
 	KEY_PORT,

@@ -139,6 +139,23 @@ static void config_validate_check(struct config_parser *parser, struct vip_confi
 		else
 			check->port = vip->port;
 	}
+	/* With dscp = none a backend knows the VIP only by (protocol, port): a probe to another
+	 * port, or a TCP probe for a UDP VIP, would reach no VIP and always fail. */
+	if (config_key_valid(keys, KEY_DSCP) && vip->dscp == 0 && parser->role == ROLE_LB) {
+		if (vip->port && check->port && check->port != vip->port &&
+		    config_key_usable(keys, KEY_PORT))
+			config_error(parser, keys->line[KEY_CHECK],
+				     "check port=%u on VIP \"%s\" with dscp = none, whose backends "
+				     "know it only by port %u (expected the VIP's port)",
+				     check->port, vip->name, vip->port);
+		if (vip->protocol == IPPROTO_UDP && config_key_usable(keys, KEY_PROTOCOL))
+			config_error(
+			    parser, keys->line[KEY_CHECK],
+			    "a check on VIP \"%s\" (udp, dscp = none) would be TCP, which its "
+			    "backends do not map to the VIP (expected check = none or a dscp "
+			    "code)",
+			    vip->name);
+	}
 	if (check->type == CHECK_HTTP && !check->host[0] && config_key_valid(keys, KEY_ADDRESS)) {
 		config_address_text(&vip->address, text, sizeof(text));
 		if (vip->address.family == AF_INET6)

@@ -4,12 +4,37 @@
 
 #include "address.h"
 #include "ctl_print.h"
+#include "probe_outcome.h"
 
+/* The health checks' word when they have one (in fail-open a down backend keeps its flag). */
 static const char *backend_state(const struct ctl_backend *backend)
 {
-	if (!(backend->flags & BACKEND_F_UP))
+	bool up = backend->has_health ? (backend->health.flags & INSTANCE_HEALTH_F_UP) != 0
+				      : (backend->flags & BACKEND_F_UP) != 0;
+
+	if (!up)
 		return "down";
 	return backend->weight == 0 ? "drained" : "up";
+}
+
+static bool backend_checked(const struct ctl_backend *backend)
+{
+	return backend->has_health && (backend->health.flags & INSTANCE_HEALTH_F_CHECKED);
+}
+
+/* "ok in 0.8 ms", "connect timeout, 3 in a row", "not checked yet". */
+static void format_check(const struct ctl_backend *backend, char *text, size_t size)
+{
+	const struct instance_backend_health *health = &backend->health;
+	char outcome[64];
+
+	probe_outcome_text(health->outcome, (uint16_t)health->status, outcome, sizeof(outcome));
+	if (health->outcome == PROBE_OK && (health->flags & INSTANCE_HEALTH_F_LATENCY))
+		snprintf(text, size, "ok in %.1f ms", health->latency_usec / 1000.0);
+	else if (health->outcome != PROBE_OK && health->outcome != PROBE_NOT_CHECKED)
+		snprintf(text, size, "%s, %u in a row", outcome, health->failures);
+	else
+		snprintf(text, size, "%s", outcome);
 }
 
 static const char *role_name(const struct ctl_instance *instance)
@@ -86,16 +111,23 @@ void ctl_print_status_text(FILE *out, const struct ctl_instance *instance)
 			fprintf(out, " dscp none");
 		if (instance->info.role == ROLE_LB)
 			fprintf(out, " table %u", vip->table_size);
-		fprintf(out, ": %" PRIu64 " packets\n", (uint64_t)vip->traffic.packets);
+		fprintf(out, ": %" PRIu64 " packets%s\n", (uint64_t)vip->traffic.packets,
+			vip->fail_open
+			    ? "; fail-open: every backend is down, the last table is kept"
+			    : "");
 		for (size_t b = 0; b < vip->backend_count; b++) {
 			const struct ctl_backend *backend = &vip->backends[b];
+			char check[96] = "";
 
+			if (backend_checked(backend))
+				format_check(backend, check, sizeof(check));
 			fprintf(out,
 				"    backend %-*s  weight %-4u %-7s %7u slots %12" PRIu64
-				" packets\n",
+				" packets%s%s\n",
 				width, address_format(&backend->address, address), backend->weight,
 				backend_state(backend), backend->slots,
-				(uint64_t)backend->traffic.packets);
+				(uint64_t)backend->traffic.packets, check[0] ? "  check: " : "",
+				check);
 		}
 	}
 }
@@ -111,6 +143,39 @@ static void json_header(struct json *json, const struct ctl_instance *instance)
 	json_field_string(json, "interface", instance->info.ifname);
 	json_field_uint(json, "ifindex", instance->info.ifindex);
 	json_field_string(json, "role", role_name(instance));
+}
+
+/* The last check of a backend whose VIP has one (keys in l3dsrctl(8)). */
+static void json_check(struct json *json, const struct ctl_backend *backend)
+{
+	const struct instance_backend_health *health = &backend->health;
+	char outcome[64];
+
+	json_begin_object(json);
+	json_field_string(json, "result", probe_outcome_name(health->outcome));
+	json_field_string(json, "text",
+			  probe_outcome_text(health->outcome, (uint16_t)health->status, outcome,
+					     sizeof(outcome)));
+	json_key(json, "http_status");
+	if (health->status)
+		json_uint(json, health->status);
+	else
+		json_null(json);
+	json_key(json, "latency_seconds");
+	if (health->flags & INSTANCE_HEALTH_F_LATENCY)
+		json_double(json, health->latency_usec / 1e6);
+	else
+		json_null(json);
+	json_field_uint(json, "successes_in_a_row", health->successes);
+	json_field_uint(json, "failures_in_a_row", health->failures);
+	json_field_uint(json, "rise", health->rise);
+	json_field_uint(json, "fall", health->fall);
+	json_field_uint(json, "checks", health->checks);
+	json_field_uint(json, "failed_checks", health->failed_checks);
+	/* Up, or kept in its table by fail-open; a drained backend takes none. */
+	json_field_bool(json, "takes_new_flows",
+			(health->flags & INSTANCE_HEALTH_F_IN_TABLE) && backend->weight > 0);
+	json_end_object(json);
 }
 
 void ctl_print_status_json(struct json *json, const struct ctl_instance *instance)
@@ -157,6 +222,7 @@ void ctl_print_status_json(struct json *json, const struct ctl_instance *instanc
 			json_null(json);
 		if (instance->info.role == ROLE_LB) {
 			json_field_uint(json, "table_size", vip->table_size);
+			json_field_bool(json, "fail_open", vip->fail_open);
 		}
 		json_traffic(json, &vip->traffic);
 		if (instance->info.role == ROLE_LB) {
@@ -173,6 +239,11 @@ void ctl_print_status_json(struct json *json, const struct ctl_instance *instanc
 				json_field_string(json, "state", backend_state(backend));
 				json_field_uint(json, "slots", backend->slots);
 				json_traffic(json, &backend->traffic);
+				json_key(json, "check");
+				if (backend_checked(backend))
+					json_check(json, backend);
+				else
+					json_null(json);
 				json_end_object(json);
 			}
 			json_end_array(json);

@@ -9,32 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "counter_names.h"
 #include "ctl_read.h"
 #include "lb_rings.h"
 #include "maps.h"
 #include "pins.h"
-
-static const char *const lb_counter_names[LB_COUNTER_MAX] = {
-    [LB_COUNTER_PASS] = "pass",
-    [LB_COUNTER_TX] = "tx",
-    [LB_COUNTER_REDIRECT] = "redirect",
-    [LB_COUNTER_FIB_NO_NEIGH] = "fib_no_neigh",
-    [LB_COUNTER_FIB_FAIL] = "fib_fail",
-    [LB_COUNTER_TTL_EXPIRED] = "ttl_expired",
-    [LB_COUNTER_FRAGMENTS_UNTRACKED] = "fragments_untracked",
-    [LB_COUNTER_MALFORMED] = "malformed",
-    [LB_COUNTER_UNKNOWN_PORT] = "unknown_port",
-    [LB_COUNTER_NO_BACKEND] = "no_backend",
-    [LB_COUNTER_ICMP_ERROR] = "icmp_error",
-    [LB_COUNTER_FLOW_INSERT_SKIPPED] = "flow_insert_skipped",
-};
-
-static const char *const backend_counter_names[BACKEND_COUNTER_MAX] = {
-    [BACKEND_COUNTER_PASS] = "pass",
-    [BACKEND_COUNTER_RESTORED] = "restored",
-    [BACKEND_COUNTER_MALFORMED] = "malformed",
-    [BACKEND_COUNTER_ICMP_ERROR] = "icmp_error",
-};
 
 const char *const *ctl_counter_names(enum l3dsr_role role, size_t *count)
 {
@@ -214,6 +193,16 @@ static void count_slots(const char *pin_dir, struct ctl_vip *vip)
 	close(ring);
 }
 
+/* The health record of BACKEND, if the daemon wrote one for this very backend. */
+static void read_health(const struct instance_maps *maps, struct ctl_backend *backend)
+{
+	if (maps->backend_health < 0 ||
+	    bpf_map_lookup_elem(maps->backend_health, &backend->id, &backend->health))
+		return;
+	backend->has_health =
+	    !memcmp(&backend->health.address, &backend->address, sizeof(backend->address));
+}
+
 static int read_lb_backends(struct ctl_instance *instance, const struct instance_maps *maps)
 {
 	struct backend_info *backends = NULL;
@@ -261,6 +250,10 @@ static int read_lb_backends(struct ctl_instance *instance, const struct instance
 		    .flags = backends[id].flags,
 		    .traffic = id < traffic_count ? traffic[id] : (struct traffic_counter){0},
 		};
+		read_health(maps, &bigger[vip->backend_count - 1]);
+		vip->fail_open |=
+		    bigger[vip->backend_count - 1].has_health &&
+		    (bigger[vip->backend_count - 1].health.flags & INSTANCE_HEALTH_F_FAIL_OPEN);
 	}
 	for (size_t i = 0; i < instance->vip_count && !result; i++)
 		count_slots(instance->pin_dir, &instance->vips[i]);

@@ -17,6 +17,9 @@ struct ctl_backend {
 	uint32_t flags; /* BACKEND_F_* */
 	uint32_t slots; /* ring slots it owns */
 	struct traffic_counter traffic;
+	/* What the daemon's health checks say (src/health.c), when they wrote for this backend. */
+	bool has_health;
+	struct instance_backend_health health;
 };
 
 struct ctl_vip {
@@ -30,6 +33,7 @@ struct ctl_vip {
 	struct traffic_counter traffic;
 	struct ctl_backend *backends; /* lb */
 	size_t backend_count;
+	bool fail_open; /* lb: every backend down, the last table kept */
 };
 
 struct ctl_instance {

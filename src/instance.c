@@ -24,6 +24,7 @@ static const struct instance_map_layout layouts[] = {
     {INSTANCE_MAP_INFO, sizeof(struct instance_info), 1},
     {INSTANCE_MAP_VIP_NAMES, sizeof(struct instance_vip_name), L3DSR_MAX_VIPS},
     {INSTANCE_MAP_BACKEND_WEIGHTS, sizeof(__u32), L3DSR_MAX_BACKENDS},
+    {INSTANCE_MAP_BACKEND_HEALTH, sizeof(struct instance_backend_health), L3DSR_MAX_BACKENDS},
 };
 
 static bool has_layout(int fd, const struct instance_map_layout *layout)
@@ -69,10 +70,10 @@ static int create_one(const char *pin_dir, const struct instance_map_layout *lay
 
 int instance_maps_create(const char *pin_dir, enum l3dsr_role role, struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights};
-	size_t count = role == ROLE_LB ? 3 : 2;
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
+	size_t count = role == ROLE_LB ? 4 : 2;
 
-	maps->info = maps->vip_names = maps->backend_weights = -1;
+	maps->info = maps->vip_names = maps->backend_weights = maps->backend_health = -1;
 	for (size_t i = 0; i < count; i++) {
 		int fd = create_one(pin_dir, &layouts[i]);
 
@@ -87,9 +88,9 @@ int instance_maps_create(const char *pin_dir, enum l3dsr_role role, struct insta
 
 int instance_maps_open(const char *pin_dir, struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights};
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		int fd = maps_open_pinned(pin_dir, layouts[i].name);
 
 		if (fd >= 0 && !has_layout(fd, &layouts[i])) {
@@ -107,9 +108,9 @@ int instance_maps_open(const char *pin_dir, struct instance_maps *maps)
 
 void instance_maps_close(struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights};
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;

@@ -10,11 +10,14 @@
 #include <net/if.h>
 
 #include "config.h"
+#include "l3dsr_common.h"
 
 /* Pin names, in the instance's pin directory. */
 #define INSTANCE_MAP_INFO	     "instance" /* ARRAY, 1 entry: struct instance_info */
 #define INSTANCE_MAP_VIP_NAMES	     "vip_names" /* ARRAY, L3DSR_MAX_VIPS: struct instance_vip_name */
 #define INSTANCE_MAP_BACKEND_WEIGHTS "backend_weights" /* ARRAY, L3DSR_MAX_BACKENDS: __u32 (lb) */
+/* ARRAY, L3DSR_MAX_BACKENDS: struct instance_backend_health (lb) */
+#define INSTANCE_MAP_BACKEND_HEALTH "backend_health"
 
 /* Bumped whenever struct instance_info changes, so old pins are recognised and replaced. */
 #define INSTANCE_INFO_VERSION 1
@@ -37,10 +40,35 @@ struct instance_vip_name {
 	char name[CONFIG_NAME_MAX];
 };
 
+/*
+ * Indexed by backend_id: what the health checks know of the backend (src/health.c). Valid only
+ * while its address is the backend's: an id handed to another backend shows nothing stale.
+ */
+#define INSTANCE_HEALTH_F_CHECKED   (1U << 0) /* its VIP has a check (else it counts as up) */
+#define INSTANCE_HEALTH_F_UP	    (1U << 1) /* the checks say up (or have not ended yet) */
+#define INSTANCE_HEALTH_F_IN_TABLE  (1U << 2) /* takes new flows if it has a weight */
+#define INSTANCE_HEALTH_F_FAIL_OPEN (1U << 3) /* its VIP: every backend down, last table kept */
+#define INSTANCE_HEALTH_F_LATENCY   (1U << 4) /* latency_usec holds a successful check's */
+struct instance_backend_health {
+	struct l3dsr_address address;
+	__u32 flags;	 /* INSTANCE_HEALTH_F_* */
+	__u32 outcome;	 /* enum probe_outcome of the last check that ended */
+	__u32 status;	 /* its HTTP status, 0 when none */
+	__u32 successes; /* consecutive, against rise */
+	__u32 failures;	 /* consecutive, against fall */
+	__u32 rise;
+	__u32 fall;
+	__u32 latency_usec; /* of the last successful check */
+	__u64 checks;	    /* that ended, since the daemon started */
+	__u64 failed_checks;
+	__u64 last_check_realtime_ns; /* when the last check ended; 0: none */
+};
+
 struct instance_maps {
 	int info;
 	int vip_names;
 	int backend_weights; /* -1 for the backend role */
+	int backend_health;  /* -1 for the backend role */
 };
 
 /*

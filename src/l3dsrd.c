@@ -244,9 +244,9 @@ static int on_lock_socket(sd_event_source *source, int fd, uint32_t events, void
 }
 
 /*
- * The event loop: signals, the status timer, the lock socket and the watchdog. Health checks
- * (a later issue) add their non-blocking sockets and timers to this same loop and tell the
- * service when a backend changes state; nothing here ever blocks.
+ * The event loop: signals, the status timer, the lock socket, the watchdog, and the health
+ * checks' non-blocking sockets and timers, which tell the service when a backend changes state;
+ * nothing here ever blocks.
  */
 static int run_loop(struct daemon_loop *loop, int lock_fd)
 {
@@ -271,6 +271,9 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 	/* WATCHDOG=1 at half of WATCHDOG_USEC when systemd asks for it; nothing otherwise. */
 	if (result >= 0)
 		result = sd_event_set_watchdog(event, true);
+	/* lb: the health checks' sockets and timers join this loop. */
+	if (result >= 0)
+		result = service_start_checks(&loop->service, event);
 	if (result < 0) {
 		log_error("cannot set up the event loop: %s", strerror(-result));
 		sd_event_unref(event);

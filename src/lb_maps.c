@@ -688,6 +688,8 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 	    .hash_seed = config->hash_seed,
 	    .flags = config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0,
 	    .flow_inserts_per_second = config->flow_inserts_per_second,
+	    .probe_port_first = config->probe_port_first,
+	    .probe_port_count = (__u16)(config->probe_port_last - config->probe_port_first + 1),
 	};
 	__u32 key = 0;
 

@@ -15,6 +15,8 @@
 #include "forwarding.h"
 #include "log.h"
 #include "maps.h"
+#include "metrics.h"
+#include "notify.h"
 #include "pins.h"
 #include "service.h"
 
@@ -48,15 +50,16 @@ int service_parse_config(const char *path, enum l3dsr_role role, struct l3dsr_co
 	return errors;
 }
 
-/* Health checks (a later issue) answer here; until then every configured backend is up. */
+/* The health checks answer here (fail-open included); before they start, every backend is up. */
 static bool service_backend_up(void *context, const struct vip_config *vip,
 			       const struct backend_config *backend)
 {
-	(void)context;
-	(void)vip;
-	(void)backend;
-	return true;
+	const struct service *service = context;
+
+	return !service->checks_started || health_in_table(&service->health, vip, backend);
 }
+
+static void write_statistics(struct service *service);
 
 static uint64_t now_ns(clockid_t clock)
 {
@@ -160,7 +163,7 @@ int service_start(struct service *service)
 
 	service->link_fd = service->pin_lock_fd = -1;
 	service->instance.info = service->instance.vip_names = -1;
-	service->instance.backend_weights = -1;
+	service->instance.backend_weights = service->instance.backend_health = -1;
 	memset(&service->object, 0, sizeof(service->object));
 	vip_families(&service->config, &ipv4, &ipv6);
 	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6))
@@ -332,12 +335,28 @@ int service_reload(struct service *service)
 	service->config = next;
 	write_info(service);
 	log_info("reload applied: %zu VIPs", service->config.vip_count);
+	if (service->checks_started) {
+		/* The backends that stay keep their state; the new ones are presumed up, as the
+		 * maps were just filled. */
+		health_configure(&service->health, &service->config);
+		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+		write_statistics(service);
+	}
 	return 0;
 }
 
 int service_stop(struct service *service)
 {
 	int result = 0;
+
+	if (service->checks_started) {
+		health_free(&service->health);
+		service->checks_started = false;
+	}
+	/* The instance is gone: its numbers must not be collected as if it were there. */
+	if (service->statistics_file[0] && unlink(service->statistics_file) && errno != ENOENT)
+		log_warning("cannot remove %s: %s", service->statistics_file, strerror(errno));
+	service->statistics_file[0] = '\0';
 
 	if (service->link_fd >= 0) {
 		result = attach_detach(service->link_fd);
@@ -352,6 +371,72 @@ int service_stop(struct service *service)
 	service->pin_lock_fd = -1;
 	if (!result)
 		log_info("detached from %s; pins in %s removed", service->ifname, service->pin_dir);
+	return result;
+}
+
+/* The statistics file (statistics-file), rewritten whole; a path given up on reload goes. */
+static void write_statistics(struct service *service)
+{
+	const char *path = service->config.statistics_file;
+	struct metrics_maps maps = {
+	    .counters = loader_map_fd(&service->object, "counters"),
+	    .vip_traffic = service->lb.vip_traffic,
+	    .backend_traffic = service->lb.backend_traffic,
+	};
+	int result;
+
+	if (!service->checks_started)
+		return;
+	if (service->statistics_file[0] && strcmp(service->statistics_file, path) &&
+	    unlink(service->statistics_file) && errno != ENOENT)
+		log_warning("cannot remove %s: %s", service->statistics_file, strerror(errno));
+	snprintf(service->statistics_file, sizeof(service->statistics_file), "%s", path);
+	if (!path[0])
+		return;
+	result = metrics_write(path, service->ifname, &service->health, &maps);
+	/* Said once until it works again, not every few seconds. */
+	if (result && !service->statistics_failed)
+		log_warning("cannot write %s: %s", path, strerror(-result));
+	service->statistics_failed = result != 0;
+}
+
+/* Backends changed state: when some entered or left a table the maps follow (and the records
+ * their ids); STATUS= says the new count at once. */
+static void service_apply_health(void *context, bool tables)
+{
+	struct service *service = context;
+	char status[256];
+
+	if (tables || service->apply_pending) {
+		service->apply_pending =
+		    lb_maps_apply(&service->lb, &service->config, service_backend_up, service,
+				  &service->lb_summary) != 0;
+		if (service->apply_pending)
+			log_error("health checks: the tables could not follow a backend's state; "
+				  "trying again at the next tick");
+		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	}
+	service_status(service, status, sizeof(status));
+	notify_status(status);
+}
+
+int service_start_checks(struct service *service, sd_event *event)
+{
+	int probes, result;
+
+	if (service->role != ROLE_LB)
+		return 0;
+	probes = loader_map_fd(&service->object, "probes");
+	if (probes < 0)
+		return -ENOENT;
+	result = health_init(&service->health, event, service->ifname, probes,
+			     service->instance.backend_health, service_apply_health, service);
+	if (result)
+		return result;
+	service->checks_started = true;
+	result = health_configure(&service->health, &service->config);
+	health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	write_statistics(service);
 	return result;
 }
 
@@ -373,6 +458,12 @@ void service_tick(struct service *service)
 	if (service->role == ROLE_BACKEND)
 		backend_maps_refresh_addresses(&service->backend, service->ifname,
 					       &service->local_address_count);
+	if (service->checks_started) {
+		health_tick(&service->health);
+		if (service->apply_pending)
+			service_apply_health(service, true);
+		write_statistics(service);
+	}
 	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
 		free(sums);
 		return;
@@ -403,7 +494,16 @@ void service_status(const struct service *service, char *text, size_t size)
 	char rate[32];
 
 	format_rate(service->packets_per_second, rate, sizeof(rate));
-	if (service->role == ROLE_LB)
+	if (service->role == ROLE_LB && service->checks_started) {
+		struct health_summary summary;
+
+		health_summarize(&service->health, &summary);
+		snprintf(
+		    text, size, "lb on %s (%s): %zu VIP%s, %zu/%zu backends up%s%s, %s",
+		    service->ifname, instance_mode_name(service->mode), service->lb_summary.vips,
+		    service->lb_summary.vips == 1 ? "" : "s", summary.backends_up, summary.backends,
+		    summary.fail_open_vips ? ", fail-open: " : "", summary.fail_open_names, rate);
+	} else if (service->role == ROLE_LB)
 		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %zu/%zu backends up, %s",
 			 service->ifname, instance_mode_name(service->mode),
 			 service->lb_summary.vips, service->lb_summary.vips == 1 ? "" : "s",

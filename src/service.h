@@ -12,6 +12,7 @@
 
 #include "backend_maps.h"
 #include "config.h"
+#include "health.h"
 #include "instance.h"
 #include "lb_maps.h"
 #include "loader.h"
@@ -35,6 +36,13 @@ struct service {
 	enum xdp_mode mode;	      /* in effect: native or generic */
 	uint64_t started_realtime_ns; /* when this daemon attached or adopted the program */
 	bool interface_gone;	      /* logged once: the kernel took the program off with it */
+
+	/* lb: the health checks, once service_start_checks has run. */
+	struct health health;
+	bool checks_started;
+	char statistics_file[CONFIG_PATH_MAX]; /* the one written last, removed at stop */
+	bool statistics_failed;		       /* the last write failed (said once) */
+	bool apply_pending;		       /* a state change the maps could not take yet */
 
 	/* For STATUS=. */
 	struct lb_summary lb_summary;
@@ -68,10 +76,17 @@ int service_start(struct service *service);
  */
 int service_reload(struct service *service);
 
+/*
+ * lb: starts the health checks in EVENT's loop (after service_start). From then on backend state
+ * changes reach the maps, STATUS= and the statistics file. Returns 0 or -errno (logged).
+ */
+int service_start_checks(struct service *service, sd_event *event);
+
 /* Detaches the program, removes the pins and the pin directory. Returns 0 or -errno. */
 int service_stop(struct service *service);
 
-/* Periodic work: refreshes the backend's local addresses and the packet rate. */
+/* Periodic work: refreshes the backend's local addresses, the packet rate, the probes' source
+ * addresses and the statistics file. */
 void service_tick(struct service *service);
 
 /* The STATUS= line, e.g. "lb on eth0 (native): 2 VIPs, 5/6 backends up, 1.2 Mpps". */

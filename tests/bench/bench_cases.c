@@ -3,21 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bench_cases.h"
-
-static const char *const lb_counter_names[LB_COUNTER_MAX] = {
-    [LB_COUNTER_PASS] = "pass",
-    [LB_COUNTER_TX] = "tx",
-    [LB_COUNTER_REDIRECT] = "redirect",
-    [LB_COUNTER_FIB_NO_NEIGH] = "fib_no_neigh",
-    [LB_COUNTER_FIB_FAIL] = "fib_fail",
-    [LB_COUNTER_TTL_EXPIRED] = "ttl_expired",
-    [LB_COUNTER_FRAGMENTS_UNTRACKED] = "fragments_untracked",
-    [LB_COUNTER_MALFORMED] = "malformed",
-    [LB_COUNTER_UNKNOWN_PORT] = "unknown_port",
-    [LB_COUNTER_NO_BACKEND] = "no_backend",
-    [LB_COUNTER_ICMP_ERROR] = "icmp_error",
-    [LB_COUNTER_FLOW_INSERT_SKIPPED] = "flow_insert_skipped",
-};
+#include "counter_names.h"
 
 static struct bench_case *case_new(struct bench_cases *cases, const char *name, int program_fd,
 				   bool wrapped, const struct bench_frame *frame,

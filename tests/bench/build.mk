@@ -5,7 +5,7 @@ BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard test
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
 # The daemon's ring builder: the rings are built exactly as l3dsrd builds them.
-BENCH_MAGLEV := $(BUILD)/src/maglev.o
+BENCH_MAGLEV := $(BUILD)/src/maglev.o $(BUILD)/src/counter_names.o
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)

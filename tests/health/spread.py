@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""spread.py: COUNT requests to a VIP from distinct source ports; says who answered how often.
+
+    spread.py --first-port PORT --count N [--parallel P] ADDRESS [PORT]
+
+Request i is a new TCP connection from source port PORT + i: a distinct 5-tuple each, so they
+spread over the backends as clients do. P of them are in flight at once (one process: no tool
+started per request). Prints one line per backend, "NAME COUNT", then "failed COUNT"; each
+failure is also printed on stderr with its source port and reason.
+"""
+import argparse
+import collections
+import concurrent.futures
+import socket
+import struct
+import sys
+
+
+def get(address, port, local_port):
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    host = "[%s]" % address if family == socket.AF_INET6 else address
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # Closed with a reset: no TIME_WAIT left to block this port for a later run.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.settimeout(5)
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", local_port))
+        sock.connect((address, port))
+        sock.sendall(("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host).encode())
+        response = b""
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                break
+            response += data
+    head, _, body = response.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.0 200") or not body:
+        raise OSError("bad response %r" % response[:80])
+    return body.decode(errors="replace").splitlines()[0]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--first-port", type=int, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("address")
+    parser.add_argument("port", type=int, nargs="?", default=80)
+    args = parser.parse_args()
+    counts = collections.Counter()
+    failed = 0
+
+    def one(i):
+        return get(args.address, args.port, args.first_port + i)
+
+    with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
+        futures = {pool.submit(one, i): i for i in range(args.count)}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                counts[future.result()] += 1
+            except OSError as error:
+                failed += 1
+                print("port %d: %s" % (args.first_port + futures[future], error),
+                      file=sys.stderr)
+    for name, count in sorted(counts.items()):
+        print(name, count)
+    print("failed", failed)
+
+
+if __name__ == "__main__":
+    main()
