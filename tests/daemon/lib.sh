@@ -245,7 +245,7 @@ daemon_map_id() {
 # daemon_lb_config FILE [--flow-table N] BACKEND[:WEIGHT]...: VIPs web4/web6 (tcp 80, DSCP 10/11)
 # and udp4/udp6 (udp D_UDP_PORT, DSCP 12/13), each with these backends (numbers: 1 = backend1).
 daemon_lb_config() {
-	local file=$1 flow_table=65536 spec vip name family dscp protocol port number weight
+	local file=$1 flow_table=65536 vip name family dscp protocol port
 	shift
 	if [ "$1" = --flow-table ]; then
 		flow_table=$2
@@ -260,16 +260,7 @@ daemon_lb_config() {
 			if [ "$family" = 4 ]; then echo "address = $TOPO_VIP4"; else echo "address = $TOPO_VIP6"; fi
 			printf 'protocol = %s\nport = %s\ndscp = %s\ntable-size = 1009\n' "$protocol" \
 				"$port" "$dscp"
-			for spec in "$@"; do
-				number=${spec%%:*}
-				weight=1
-				[[ $spec == *:* ]] && weight=${spec#*:}
-				if [ "$family" = 4 ]; then
-					echo "backend = ${TOPO_BACKEND_ADDR4[$((number - 1))]} weight=$weight"
-				else
-					echo "backend = ${TOPO_BACKEND_ADDR6[$((number - 1))]} weight=$weight"
-				fi
-			done
+			topology_backend_lines "$family" "$@"
 		done
 	} >"$file"
 }

@@ -217,7 +217,7 @@ e2e_reload() {
 # BACKEND is a backend's number (1 = backend1). Writes four VIPs, each with those backends:
 # web4 / web6 (tcp 80, DSCP 10 / 11) and udp4 / udp6 (udp E2E_UDP_PORT, DSCP 12 / 13).
 e2e_lb_config() {
-	local file=$1 flow_table=65536 spec number weight family vip name dscp protocol port
+	local file=$1 flow_table=65536 family vip name dscp protocol port
 	shift
 	if [ "$1" = --flow-table ]; then
 		flow_table=$2
@@ -242,16 +242,7 @@ e2e_lb_config() {
 			echo "protocol = $protocol"
 			echo "port = $port"
 			echo "dscp = $dscp"
-			for spec in "$@"; do
-				number=${spec%%:*}
-				weight=1
-				[[ $spec == *:* ]] && weight=${spec#*:}
-				if [ "$family" = 4 ]; then
-					echo "backend = ${TOPO_BACKEND_ADDR4[$((number - 1))]} weight=$weight"
-				else
-					echo "backend = ${TOPO_BACKEND_ADDR6[$((number - 1))]} weight=$weight"
-				fi
-			done
+			topology_backend_lines "$family" "$@"
 			echo "check = none"
 		done
 	} >"$file"

@@ -14,7 +14,7 @@ HEALTH_WAIT_SECONDS=${HEALTH_WAIT_SECONDS:-60}
 # Writes an lb.conf with the VIPs given (default web4 and web6, tcp port 80, DSCP 10 and 11),
 # each with the backends given (numbers, 1 = backend1) and "check = CHECK".
 health_lb_config() {
-	local file=$1 check=$2 vips=() globals=() spec number weight name family port dscp vip
+	local file=$1 check=$2 vips=() globals=() spec name family port dscp vip
 	shift 2
 	while (($#)); do
 		case $1 in
@@ -50,16 +50,7 @@ health_lb_config() {
 			echo "protocol = tcp"
 			echo "port = $port"
 			echo "dscp = $dscp"
-			for spec in "$@"; do
-				number=${spec%%:*}
-				weight=1
-				[[ $spec == *:* ]] && weight=${spec#*:}
-				if [ "$family" = 4 ]; then
-					echo "backend = ${TOPO_BACKEND_ADDR4[$((number - 1))]} weight=$weight"
-				else
-					echo "backend = ${TOPO_BACKEND_ADDR6[$((number - 1))]} weight=$weight"
-				fi
-			done
+			topology_backend_lines "$family" "$@"
 			echo "check = $check"
 		done
 	} >"$file"

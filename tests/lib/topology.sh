@@ -111,6 +111,23 @@ topology_ns() {
 	esac
 }
 
+# topology_backend_lines FAMILY BACKEND[:WEIGHT]...: the `backend =` lines of an lb.conf VIP of
+# FAMILY (4 or 6), backends by number (1 = backend1), weight 1 unless given.
+topology_backend_lines() {
+	local family=$1 spec number weight
+	shift
+	for spec in "$@"; do
+		number=${spec%%:*}
+		weight=1
+		[[ $spec == *:* ]] && weight=${spec#*:}
+		if [ "$family" = 4 ]; then
+			echo "backend = ${TOPO_BACKEND_ADDR4[$((number - 1))]} weight=$weight"
+		else
+			echo "backend = ${TOPO_BACKEND_ADDR6[$((number - 1))]} weight=$weight"
+		fi
+	done
+}
+
 topology_exec() {
 	local ns
 	ns=$(topology_ns "$1") || return 1
