@@ -81,6 +81,12 @@ health_backend_config() {
 health_start() {
 	health_lb_config "$TOPO_DIR/lb.conf" "$@"
 	[ -f "$TOPO_DIR/backend.conf" ] || health_backend_config "$TOPO_DIR/backend.conf"
+	health_start_daemons
+}
+
+# health_start_daemons: the backends' daemons with $TOPO_DIR/backend.conf, then the LB's with
+# $TOPO_DIR/lb.conf, for a suite that wrote those files itself.
+health_start_daemons() {
 	# Not in $(...): the daemons and listeners started must stay known to this shell.
 	local host
 	for host in "${TOPO_BACKENDS[@]}"; do

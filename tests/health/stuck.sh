@@ -40,18 +40,7 @@ health_lb_config "$TOPO_DIR/lb.conf" "http interval=5s timeout=4s rise=1 fall=1"
 	echo "backend = $(health_rip 2 6)"
 	echo "check = http path=/no-such-page expect=200 interval=1s timeout=900ms rise=1 fall=1"
 } >>"$TOPO_DIR/lb.conf"
-health_start_all() {
-	local host
-	for host in "${TOPO_BACKENDS[@]}"; do
-		e2e_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
-			>"$TOPO_DIR/start-$host.out" 2>&1 </dev/null ||
-			e2e_bail "l3dsrd ready on $host" "$(cat "$TOPO_DIR/start-$host.out")"
-	done
-	e2e_start_daemon lb lb "$TOPO_DIR/lb.conf" >"$TOPO_DIR/start-lb.out" 2>&1 </dev/null ||
-		e2e_bail "l3dsrd ready on the LB" "$(cat "$TOPO_DIR/start-lb.out")"
-	e2e_ok "l3dsrd ready on the LB and on ${TOPO_BACKENDS[*]}"
-}
-health_start_all
+health_start_daemons
 
 health_expect_state "a page the backend does not have" status6 "$(health_rip 2 6)" down
 health_expect_log "a page the backend does not have" \
