@@ -32,9 +32,9 @@ struct l3dsr_address {
 
 /*
  * vip_addresses: HASH, key struct l3dsr_address, value struct vip_address_info.
- * A first, cheap filter: a packet whose destination is not in here is passed after one lookup.
- * The flags say which vips keys exist for the address, so a VIP packet costs at most the
- * lookups it needs.
+ * Looked up only when the exact (address, protocol, port) key is not in vips (bpf/lb.bpf.c):
+ * whether the destination is a VIP address at all, and which wildcard vips keys exist for it,
+ * so such a packet costs at most the lookups it needs. VIP_ADDRESS_F_PORT is informative.
  */
 #define VIP_ADDRESS_F_PORT (1U << 0)	     /* some (address, protocol, port) key exists */
 #define VIP_ADDRESS_F_ANY_PORT (1U << 1)     /* some (address, protocol, 0) key exists */

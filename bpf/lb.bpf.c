@@ -98,9 +98,25 @@ static __always_inline int lb_may_be_vip(const struct l3dsr_address *destination
 	return (filter->bits[bit / 64] >> (bit % 64)) & 1;
 }
 
-/* The most specific VIP first, trying only the kinds of key the address has. */
-static __always_inline struct vip_info *lb_find_vip(const struct vip_address_info *address_info,
-						    const struct flow_key *flow)
+/* The exact (address, protocol, port) VIP of FLOW, if there is one: one lookup. */
+static __always_inline struct vip_info *lb_exact_vip(const struct flow_key *flow)
+{
+	struct vip_key key;
+
+	key.address = flow->destination;
+	key.port = flow->destination_port;
+	key.protocol = flow->protocol;
+	key.pad = 0;
+	return bpf_map_lookup_elem(&vips, &key);
+}
+
+/*
+ * The VIP of FLOW when it has no exact (address, protocol, port) VIP: (address, protocol, 0) for
+ * "port = *", then (address, 0, 0) for "protocol = any", trying only the kinds of key the address
+ * has.
+ */
+static __always_inline struct vip_info *lb_wildcard_vip(const struct vip_address_info *address_info,
+							const struct flow_key *flow)
 {
 	__u32 flags = address_info->flags;
 	struct vip_info *vip;
@@ -109,20 +125,12 @@ static __always_inline struct vip_info *lb_find_vip(const struct vip_address_inf
 	/* Port and protocol are written before each lookup below. */
 	key.pad = 0;
 	key.address = flow->destination;
-	if (protocol_has_ports(flow->protocol)) {
+	if (protocol_has_ports(flow->protocol) && (flags & VIP_ADDRESS_F_ANY_PORT)) {
 		key.protocol = flow->protocol;
-		if (flags & VIP_ADDRESS_F_PORT) {
-			key.port = flow->destination_port;
-			vip = bpf_map_lookup_elem(&vips, &key);
-			if (vip)
-				return vip;
-		}
-		if (flags & VIP_ADDRESS_F_ANY_PORT) {
-			key.port = 0;
-			vip = bpf_map_lookup_elem(&vips, &key);
-			if (vip)
-				return vip;
-		}
+		key.port = 0;
+		vip = bpf_map_lookup_elem(&vips, &key);
+		if (vip)
+			return vip;
 	}
 	if (flags & VIP_ADDRESS_F_ANY_PROTOCOL) {
 		key.port = 0;
@@ -367,24 +375,35 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 		*counter = LB_COUNTER_PASS;
 		return XDP_PASS;
 	}
-	/* What every packet pays: the filter's bit, and for a set bit one hash lookup. */
-	address_info = lb_may_be_vip(&pkt.destination)
-			   ? bpf_map_lookup_elem(&vip_addresses, &pkt.destination)
-			   : NULL;
-	if (!address_info) {
+	/* What every other packet pays: the filter's bit (an array lookup, no hashing). */
+	if (!lb_may_be_vip(&pkt.destination)) {
 		*counter = LB_COUNTER_PASS;
 		return lb_probe_reply(&pkt, data_end, counter);
 	}
 
+	/*
+	 * The common VIP, with a fixed port, costs one hash lookup: the exact key first. Only when
+	 * it misses does vip_addresses say whether the destination is a VIP address at all (the
+	 * filter's bits collide) and which wildcard keys it has. Until then the flow's errors wait:
+	 * a packet for no VIP is passed as such, whatever its ports.
+	 */
 	step = lb_load_flow(&pkt, data_end, &flow, &kind);
-	if (step != LB_CONTINUE) {
-		*counter = step;
-		return XDP_PASS;
-	}
-	vip = lb_find_vip(address_info, &flow);
+	vip = step == LB_CONTINUE && protocol_has_ports(flow.protocol) ? lb_exact_vip(&flow) : NULL;
 	if (!vip) {
-		*counter = LB_COUNTER_UNKNOWN_PORT;
-		return XDP_PASS;
+		address_info = bpf_map_lookup_elem(&vip_addresses, &pkt.destination);
+		if (!address_info) {
+			*counter = LB_COUNTER_PASS;
+			return lb_probe_reply(&pkt, data_end, counter);
+		}
+		if (step != LB_CONTINUE) {
+			*counter = step;
+			return XDP_PASS;
+		}
+		vip = lb_wildcard_vip(address_info, &flow);
+		if (!vip) {
+			*counter = LB_COUNTER_UNKNOWN_PORT;
+			return XDP_PASS;
+		}
 	}
 	vip_index = vip->vip_index;
 	ds = vip->dscp ? ds_with_dscp(pkt.ds, vip->dscp) : pkt.ds;
