@@ -93,6 +93,12 @@ static int cost_open(struct bench_env *env, struct cost_setup *setup)
 	bench_frame(&specs->syn6, &frame);
 	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
 	cases_add(cases, "lb_tcp6_syn", lb_fd, true, &frame, lb, XDP_TX);
+	/*
+	 * The same SYN again and again: the insert replaces the flow's own entry, in a hot bucket,
+	 * with no eviction. Not a new flow, but what repeating one SYN measures; for comparison.
+	 */
+	bench_frame(&specs->syn4, &frame);
+	cases_add(cases, "lb_tcp4_syn_same_flow", lb_fd, true, &frame, lb, XDP_TX);
 
 	bench_frame(&specs->restore4, &frame);
 	cases_add(cases, "backend_tcp4_restore", setup->backend.program_fd, true, &frame, NULL,

@@ -139,6 +139,7 @@ COST_ROWS = [
     ("lb_tcp4_syn", "LB, v4 SYN new flow (insert, table full)"),
     ("lb_tcp6_syn", "LB, v6 SYN new flow (insert, table full)"),
     ("lb_tcp4_syn_over_limit", "LB, v4 SYN over insert limit (no insert)"),
+    ("lb_tcp4_syn_same_flow", "LB, v4 SYN of one flow again (insert over itself)"),
     ("backend_tcp4_restore", "backend, v4 restore"),
     ("backend_tcp6_restore", "backend, v6 restore"),
 ]
