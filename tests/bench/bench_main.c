@@ -35,7 +35,8 @@ static void usage(FILE *out)
 	    "  --frames N              rate: frames per generator run\n"
 	    "  --seconds S             flood: duration of each run; spin: how long\n"
 	    "  --case NAME             spin: which cost case to run\n"
-	    "  --flood-limit N --flood-established N\n"
+	    "  --flood-limit N         flood: the insert limit compared with none (default: auto)\n"
+	    "  --flood-established N\n"
 	    "  --scale-vips N --scale-backends N --scale-flows N (a power of two)\n"
 	    "  --nft                   rate: the netns has the nftables rewrite (adds that row)\n");
 }
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 	    .rounds = 11,
 	    .frames = 5000000,
 	    .seconds = 3,
-	    .flood_limit = 100000,
+	    .flood_limit = 0, /* the daemon's default (auto) */
 	    .flood_established = 4096,
 	    .scale_max_vips = 1000,
 	    .scale_max_backends = 1000,

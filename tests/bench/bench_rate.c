@@ -6,6 +6,7 @@
  * runs in the softirq of the one CPU the harness is pinned to.
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdlib.h>
@@ -266,7 +267,9 @@ out:
 int bench_flood(struct bench_env *env)
 {
 	struct bench_cases *cases = bench_cases_open(env);
-	uint32_t limits[] = {0, env->flood_limit};
+	/* No limit, then the daemon's default, "auto": flow-table-size / possible CPUs / 10. */
+	uint32_t auto_limit = L3DSR_DEFAULT_FLOW_TABLE_SIZE / libbpf_num_possible_cpus() / 10;
+	uint32_t limits[] = {0, env->flood_limit ? env->flood_limit : auto_limit};
 	int err = 0;
 
 	if (!cases)
