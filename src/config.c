@@ -308,6 +308,8 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 	config->hash_seed = 0;
 	config->flow_table_size = L3DSR_DEFAULT_FLOW_TABLE_SIZE;
 	config->flow_inserts_per_second = 0;
+	/* Without a limit a SYN flood from random sources evicts the established flows. */
+	config->flow_inserts_auto = true;
 	config->probe_port_first = CONFIG_PROBE_PORT_FIRST;
 	config->probe_port_last = CONFIG_PROBE_PORT_LAST;
 }
@@ -414,4 +416,17 @@ void config_free(struct l3dsr_config *config)
 		free(config->vips[i].backends);
 	free(config->vips);
 	memset(config, 0, sizeof(*config));
+}
+
+uint32_t config_flow_inserts_limit(const struct l3dsr_config *config, unsigned int cpu_count)
+{
+	uint32_t limit;
+
+	if (config->flow_table_size == 0)
+		return 0;
+	if (!config->flow_inserts_auto)
+		return config->flow_inserts_per_second;
+	limit = config->flow_table_size / (cpu_count ? cpu_count : 1) /
+		CONFIG_FLOW_INSERTS_AUTO_SECONDS;
+	return limit ? limit : 1;
 }

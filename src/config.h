@@ -73,10 +73,13 @@ struct l3dsr_config {
 	enum l3dsr_role role;
 	char path[CONFIG_PATH_MAX]; /* the file it came from */
 	/* [global] */
-	enum xdp_mode xdp_mode;		       /* default native */
-	uint32_t hash_seed;		       /* lb: default 0 */
-	uint32_t flow_table_size;	       /* lb: default 1048576; 0 disables stickiness */
-	uint32_t flow_inserts_per_second;      /* lb: default 0 = unlimited */
+	enum xdp_mode xdp_mode;	  /* default native */
+	uint32_t hash_seed;	  /* lb: default 0 */
+	uint32_t flow_table_size; /* lb: default 1048576; 0 disables stickiness */
+	/* lb: new flows remembered per CPU per second, 0 = unlimited; unused when
+	 * flow_inserts_auto (the default), see config_flow_inserts_limit */
+	uint32_t flow_inserts_per_second;
+	bool flow_inserts_auto;		       /* lb: flow-inserts-per-second = auto */
 	char statistics_file[CONFIG_PATH_MAX]; /* lb: "" = none */
 	/* lb: the local ports of the health checks' connections; default 61000-61999 */
 	uint16_t probe_port_first;
@@ -102,5 +105,17 @@ int config_parse_buffer(const char *name, const char *text, size_t length, enum 
 			struct l3dsr_config *config, FILE *errors);
 
 void config_free(struct l3dsr_config *config);
+
+/* flow-inserts-per-second = auto: a flood of new flows needs at least this long to turn the
+ * whole flow table over. */
+#define CONFIG_FLOW_INSERTS_AUTO_SECONDS 10
+
+/*
+ * The flow-table inserts each CPU may make per second (0: no limit) with CPU_COUNT possible
+ * CPUs: what goes into the settings map. A number is itself; auto is a CPU's own share of the
+ * table (the LRU is BPF_F_NO_COMMON_LRU: flow-table-size / CPUs entries each) over
+ * CONFIG_FLOW_INSERTS_AUTO_SECONDS, at least 1. 0 when the flow table is off.
+ */
+uint32_t config_flow_inserts_limit(const struct l3dsr_config *config, unsigned int cpu_count);
 
 #endif /* L3DSR_CONFIG_H */

@@ -52,6 +52,9 @@ static bool config_apply_flow_table_size(struct config_parser *parser, const str
 static bool config_apply_flow_inserts(struct config_parser *parser, const struct config_key *key,
 				      char *value)
 {
+	parser->config->flow_inserts_auto = strcmp(value, "auto") == 0;
+	if (parser->config->flow_inserts_auto)
+		return true;
 	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
 				   &parser->config->flow_inserts_per_second);
 }
@@ -263,7 +266,7 @@ static const struct config_key config_keys[] = {
     {"flow-table-size", KEY_FLOW_TABLE_SIZE, SECTION_GLOBAL, true, false, false,
      "0..134217728, 0 disables the flow table", config_apply_flow_table_size},
     {"flow-inserts-per-second", KEY_FLOW_INSERTS_PER_SECOND, SECTION_GLOBAL, true, false, false,
-     "0..4294967295, 0 = unlimited", config_apply_flow_inserts},
+     "auto or 0..4294967295, 0 = unlimited", config_apply_flow_inserts},
     {"statistics-file", KEY_STATISTICS_FILE, SECTION_GLOBAL, true, false, false,
      "an absolute file name", config_apply_statistics_file},
     {"probe-ports", KEY_PROBE_PORTS, SECTION_GLOBAL, true, false, false,

@@ -3,6 +3,7 @@
  * difference against what the maps hold.
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -682,18 +683,49 @@ static int remove_unused(const struct lb_maps *maps, const struct plan *plan,
 	return result;
 }
 
+/* Says the effective flow-insert limit when it is new: at a first start, after a reload that
+ * changed it, when the flow table was off. Not every time: health changes reapply the maps. */
+static void log_flow_inserts(const struct l3dsr_config *config, const struct lb_settings *old,
+			     const struct lb_settings *settings, int cpu_count)
+{
+	if (!config->flow_table_size ||
+	    ((old->flags & LB_SETTINGS_F_FLOW_TABLE) &&
+	     old->flow_inserts_per_second == settings->flow_inserts_per_second))
+		return;
+	if (config->flow_inserts_auto)
+		log_info(
+		    "flow-inserts-per-second auto: %u per CPU (flow-table-size %u / %d possible "
+		    "CPUs / %d s)",
+		    settings->flow_inserts_per_second, config->flow_table_size, cpu_count,
+		    CONFIG_FLOW_INSERTS_AUTO_SECONDS);
+	else if (settings->flow_inserts_per_second)
+		log_info("flow-inserts-per-second %u per CPU", settings->flow_inserts_per_second);
+	else
+		log_info("flow-inserts-per-second 0: no limit");
+}
+
 static int write_settings(const struct lb_maps *maps, const struct l3dsr_config *config)
 {
+	int cpu_count = libbpf_num_possible_cpus();
+	struct lb_settings old = {0};
+	__u32 key = 0;
+
+	if (cpu_count < 0)
+		return cpu_count;
 	struct lb_settings settings = {
 	    .hash_seed = config->hash_seed,
 	    .flags = config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0,
-	    .flow_inserts_per_second = config->flow_inserts_per_second,
+	    .flow_inserts_per_second = config_flow_inserts_limit(config, (unsigned int)cpu_count),
 	    .probe_port_first = config->probe_port_first,
 	    .probe_port_count = (__u16)(config->probe_port_last - config->probe_port_first + 1),
 	};
-	__u32 key = 0;
 
-	return bpf_map_update_elem(maps->settings, &key, &settings, BPF_ANY) ? -errno : 0;
+	if (bpf_map_lookup_elem(maps->settings, &key, &old))
+		memset(&old, 0, sizeof(old));
+	if (bpf_map_update_elem(maps->settings, &key, &settings, BPF_ANY))
+		return -errno;
+	log_flow_inserts(config, &old, &settings, cpu_count);
+	return 0;
 }
 
 int lb_maps_apply(const struct lb_maps *maps, const struct l3dsr_config *config,

@@ -107,7 +107,10 @@ static void dump_config(const struct l3dsr_config *config, FILE *out)
 	fprintf(out, "xdp-mode = %s\n", modes[config->xdp_mode]);
 	fprintf(out, "hash-seed = %u\n", config->hash_seed);
 	fprintf(out, "flow-table-size = %u\n", config->flow_table_size);
-	fprintf(out, "flow-inserts-per-second = %u\n", config->flow_inserts_per_second);
+	if (config->flow_inserts_auto)
+		fprintf(out, "flow-inserts-per-second = auto\n");
+	else
+		fprintf(out, "flow-inserts-per-second = %u\n", config->flow_inserts_per_second);
 	fprintf(out, "statistics-file = %s\n", config->statistics_file);
 	fprintf(out, "probe-ports = %u-%u\n", config->probe_port_first, config->probe_port_last);
 	fprintf(out, "vips = %zu\n", config->vip_count);

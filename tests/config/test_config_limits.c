@@ -1,6 +1,7 @@
 /* test_config_limits.c: config parser cases built in code: the size limits (lines, file, VIPs,
  * backends, messages), bytes a text file cannot show well (NUL, CR, BOM, control characters),
- * unreadable files, and calls the daemon relies on (NULL error stream, config_free twice). */
+ * unreadable files, and calls the daemon relies on (NULL error stream, config_free twice, the
+ * flow-insert limit it writes into the settings map). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,47 @@ static void test_api(void)
 	config_free(&config);
 }
 
+/* What l3dsrd writes into the settings map for flow-inserts-per-second, parsed from VALUE
+ * (NULL: the key left out) with FLOW_TABLE_SIZE, on CPU_COUNT possible CPUs. */
+static void expect_flow_inserts(const char *value, uint32_t flow_table_size, unsigned int cpu_count,
+				uint32_t expected)
+{
+	char *text =
+	    value ? text_printf("[global]\nflow-table-size = %u\n"
+				"flow-inserts-per-second = %s\n%s",
+				flow_table_size, value, vip_web)
+		  : text_printf("[global]\nflow-table-size = %u\n%s", flow_table_size, vip_web);
+	struct l3dsr_config config;
+	int errors = config_parse_buffer("t.conf", text, strlen(text), ROLE_LB, &config, NULL);
+	uint32_t limit = errors ? 0 : config_flow_inserts_limit(&config, cpu_count);
+
+	tap_result(errors == 0 && limit == expected,
+		   "flow-inserts-per-second %s, flow-table-size %u, %u CPUs: %u a second per CPU "
+		   "(got %u, %d errors)",
+		   value ? value : "left out", flow_table_size, cpu_count, expected, limit, errors);
+	config_free(&config);
+	free(text);
+}
+
+static void test_flow_inserts(void)
+{
+	/* auto, the default: a CPU's share of the table over 10 s. */
+	expect_flow_inserts(NULL, 1048576, 2, 52428);
+	expect_flow_inserts("auto", 1048576, 2, 52428);
+	expect_flow_inserts("auto", 1048576, 1, 104857);
+	expect_flow_inserts("auto", 1048576, 3, 34952);
+	expect_flow_inserts("auto", 134217728, 64, 209715);
+	/* A table smaller than 10 entries a CPU still takes new flows: at least 1. */
+	expect_flow_inserts("auto", 100, 64, 1);
+	expect_flow_inserts("auto", 1, 1, 1);
+	/* The flow table off: nothing to protect, and the value is not read. */
+	expect_flow_inserts("auto", 0, 2, 0);
+	/* A number is itself, whatever the CPUs; 0 is no limit. */
+	expect_flow_inserts("0", 1048576, 2, 0);
+	expect_flow_inserts("1000", 1048576, 2, 1000);
+	expect_flow_inserts("4294967295", 1048576, 64, 4294967295U);
+}
+
 /* The invariants the regressions and the fuzzer rely on do see a broken outcome. */
 static void test_invariants(void)
 {
@@ -348,5 +390,6 @@ void test_config_limits(void)
 	test_unreadable();
 	test_message_limit();
 	test_api();
+	test_flow_inserts();
 	test_invariants();
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # startup.sh: how l3dsrd starts, or refuses to, in a namespace of its own: a bad configuration,
 # forwarding off (naming the exact sysctl), a pin directory off bpffs, an interface that appears
-# only later, and the default pin directory with bpffs mounted on demand.
+# only later, the default pin directory with bpffs mounted on demand, and the flow-insert limit
+# the default configuration writes into the settings map.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -95,6 +96,32 @@ if daemon_start_ready fwd-on "$ns" lb ve0 "$TOPO_DIR/lb46.conf"; then
 	e2e_ok "with forwarding on for ve0 in both families, the same configuration starts"
 else
 	e2e_fail "with forwarding on, the LB starts" "$D_ERROR"
+fi
+
+# --- flow-inserts-per-second auto, the default -------------------------------------------------
+# lb46.conf has no [global]: the daemon writes flow-table-size / possible CPUs / 10 (at least 1)
+# into the settings map, counting the CPUs as libbpf does, from the kernel's "possible" list.
+possible_cpus() {
+	local count=0 range ranges
+	IFS=, read -ra ranges </sys/devices/system/cpu/possible
+	for range in "${ranges[@]}"; do
+		count=$((count + ${range#*-} - ${range%-*} + 1))
+	done
+	echo "$count"
+}
+cpus=$(possible_cpus)
+table=$(sed -n 's/^#define L3DSR_DEFAULT_FLOW_TABLE_SIZE \([0-9]*\)$/\1/p' "$D_ROOT/bpf/l3dsr_common.h")
+expected=$((table / cpus / 10))
+((expected >= 1)) || expected=1
+written=$(bpftool -j map lookup pinned "$(daemon_pins fwd-on)/settings" key 0 0 0 0 2>&1 |
+	daemon_json 'j["formatted"]["value"]["flow_inserts_per_second"]' 2>&1)
+line="<6>flow-inserts-per-second auto: $expected per CPU (flow-table-size $table / $cpus possible CPUs / 10 s)"
+if [ -n "$table" ] && [ "$written" = "$expected" ] && grep -qxF "$line" "$(daemon_log fwd-on)"; then
+	e2e_ok "flow-inserts-per-second left out: auto, $table / $cpus CPUs / 10 = $expected in the settings map, and logged"
+else
+	e2e_fail "flow-inserts-per-second auto: $table / $cpus CPUs / 10 = $expected in the settings map" \
+		"settings.flow_inserts_per_second: $written" "expected log line: $line" \
+		"$(cat "$(daemon_log fwd-on)")"
 fi
 daemon_stop fwd-on
 sysctl_in net.ipv4.conf.ve0.forwarding=0 net.ipv6.conf.ve0.forwarding=0
