@@ -390,6 +390,10 @@ def profile(namespace, options):
                                     text=True).stdout
             print("\n".join(" ".join(line.split()[:3]) for line in report.splitlines()
                             if line.strip() and not line.startswith("#")))
+        # Whether the time is instructions or stalls: the counters of the same process.
+        print("# perf stat -p (the harness only)", flush=True)
+        subprocess.run(["perf", "stat", "-e", "instructions,cycles,branch-misses,"
+                        "L1-dcache-load-misses", "-p", str(spin.pid), "--", "sleep", "3"])
     finally:
         spin.terminate()
         spin.wait()
