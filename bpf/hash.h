@@ -101,6 +101,16 @@ l3dsr_address_filter_bit(const struct l3dsr_address *address)
 }
 
 /* Sets ADDRESS's bit in FILTER (user space: the daemon, the tests, the benchmark). */
+/* The home slot of KEY in a half of vip_slots: the address folded, then port and protocol. */
+static inline __attribute__((always_inline)) __u32 l3dsr_vip_slot_home(const struct vip_key *key)
+{
+	__u32 folded = key->address.words[0] ^ key->address.words[1] ^ key->address.words[2] ^
+		       key->address.words[3];
+
+	folded ^= ((__u32)key->port << 8) | key->protocol;
+	return (__u32)(folded * 2654435761U) >> 20; /* 32 - log2(L3DSR_VIP_SLOTS) */
+}
+
 static inline void l3dsr_address_filter_set(struct vip_address_filter *filter,
 					    const struct l3dsr_address *address)
 {

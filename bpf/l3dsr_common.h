@@ -54,14 +54,14 @@ struct vip_address_info {
 #define L3DSR_ADDRESS_FILTER_BITS 4096
 struct vip_address_filter {
 	__u32 ready; /* 1: the bits cover every address in vip_addresses */
-	__u32 pad;
+	__u32 slots; /* which half of vip_slots is live: VIP_SLOTS_NONE, _FIRST or _SECOND */
 	__u64 bits[L3DSR_ADDRESS_FILTER_BITS / 64];
 };
 
 /*
  * vips: HASH, key struct vip_key, value struct vip_info.
- * Lookup order: (address, protocol, port), then (address, protocol, 0) for "port = *", then
- * (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the
+ * Lookup order: (address, protocol, port) (in vip_slots first, below), then (address, protocol,
+ * 0) for "port = *", then (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the
  * daemon into one tcp and one udp key sharing a vip_index.
  */
 struct vip_key {
@@ -77,6 +77,35 @@ struct vip_info {
 	__u8 dscp;	  /* DSCP code written into the DS field, 1..63; 0: "dscp = none" */
 	__u8 pad[3];
 };
+
+/*
+ * vip_slots: ARRAY, 2 x L3DSR_VIP_SLOTS entries, value struct vip_slot. The exact (address,
+ * protocol, port) keys of vips once more, in an open-addressing table that the program searches
+ * with array lookups the verifier inlines, instead of a hash-map lookup (the kernel's hashing,
+ * bucket walk and key compare, through calls): a key's home slot is l3dsr_vip_slot_home(key)
+ * (bpf/hash.h), then the next slots in turn, L3DSR_VIP_SLOT_PROBES in all; an empty slot
+ * (protocol 0) ends the search. A key the search does not find is looked up in vips as before,
+ * so the slots are a faster path, never the only one: a key that found no free slot within the
+ * probes is simply not placed. The table has two halves and vip_address_filter.slots names the
+ * live one; the daemon writes the other half whole, then switches, so a packet never sees a
+ * half-written table. It writes a half again only at a later change of the keys.
+ */
+#define L3DSR_VIP_SLOTS 4096 /* per half, a power of two: at most 2048 keys, a quarter full */
+#define L3DSR_VIP_SLOT_PROBES 4
+#define VIP_SLOTS_NONE 0     /* not filled: every VIP is looked up in vips */
+#define VIP_SLOTS_FIRST 1    /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
+#define VIP_SLOTS_SECOND 2   /* entries L3DSR_VIP_SLOTS .. 2 x L3DSR_VIP_SLOTS - 1 */
+struct vip_slot {
+	struct vip_key key; /* key.protocol 0: an empty slot */
+	__u32 vip_index;    /* its vip_info is vip_infos[vip_index] */
+};
+
+/*
+ * vip_infos: ARRAY, L3DSR_MAX_VIPS entries, indexed by vip_index, value struct vip_info: the
+ * same vip_info as every vips key of that VIP holds, written at the same moment (so the order
+ * of table_size and ring changes holds for both). Read after a vip_slots hit; table_size 0:
+ * not in use, the packet takes the vips path.
+ */
 
 /*
  * maglev_rings: ARRAY_OF_MAPS, L3DSR_MAX_VIPS entries, indexed by vip_index. Each inner map is an

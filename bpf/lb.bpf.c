@@ -82,32 +82,74 @@ static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, st
 	return LB_CONTINUE;
 }
 
+/* The VIP address filter (and the live half of vip_slots); NULL: the map is missing. */
+static __always_inline struct vip_address_filter *lb_address_filter(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vip_address_filter, &zero);
+}
+
 /*
  * Whether DESTINATION may be a VIP address: its bit in vip_address_filter (an inline array
  * lookup, no hashing of the 16-byte key), or 1 while the filter is not filled.
  */
-static __always_inline int lb_may_be_vip(const struct l3dsr_address *destination)
+static __always_inline int lb_may_be_vip(const struct vip_address_filter *filter,
+					 const struct l3dsr_address *destination)
 {
-	struct vip_address_filter *filter;
-	__u32 zero = 0, bit;
+	__u32 bit;
 
-	filter = bpf_map_lookup_elem(&vip_address_filter, &zero);
 	if (!filter || !filter->ready)
 		return 1;
 	bit = l3dsr_address_filter_bit(destination);
 	return (filter->bits[bit / 64] >> (bit % 64)) & 1;
 }
 
-/* The exact (address, protocol, port) VIP of FLOW, if there is one: one lookup. */
-static __always_inline struct vip_info *lb_exact_vip(const struct flow_key *flow)
+/*
+ * KEY's VIP from the live half of vip_slots: the home slot and the next ones, compared in the
+ * program (array lookups the verifier inlines, no call). NULL when the search does not find it
+ * (an empty slot, L3DSR_VIP_SLOT_PROBES tried, no live half): the caller asks vips.
+ */
+static __always_inline struct vip_info *lb_slot_vip(const struct vip_address_filter *filter,
+						    const struct vip_key *key)
 {
+	struct vip_info *info;
+	struct vip_slot *slot;
+	__u32 base, home, index;
+
+	if (!filter || filter->slots == VIP_SLOTS_NONE)
+		return NULL;
+	base = filter->slots == VIP_SLOTS_SECOND ? L3DSR_VIP_SLOTS : 0;
+	home = l3dsr_vip_slot_home(key);
+#pragma unroll
+	for (__u32 probe = 0; probe < L3DSR_VIP_SLOT_PROBES; probe++) {
+		index = base + ((home + probe) & (L3DSR_VIP_SLOTS - 1));
+		slot = bpf_map_lookup_elem(&vip_slots, &index);
+		if (!slot || !slot->key.protocol)
+			return NULL;
+		if (slot->key.port != key->port || slot->key.protocol != key->protocol ||
+		    !address_equal(&slot->key.address, &key->address))
+			continue;
+		index = slot->vip_index;
+		info = bpf_map_lookup_elem(&vip_infos, &index);
+		return info && info->table_size ? info : NULL;
+	}
+	return NULL;
+}
+
+/* The exact (address, protocol, port) VIP of FLOW, if there is one: vip_slots, else vips. */
+static __always_inline struct vip_info *lb_exact_vip(const struct vip_address_filter *filter,
+						     const struct flow_key *flow)
+{
+	struct vip_info *vip;
 	struct vip_key key;
 
 	key.address = flow->destination;
 	key.port = flow->destination_port;
 	key.protocol = flow->protocol;
 	key.pad = 0;
-	return bpf_map_lookup_elem(&vips, &key);
+	vip = lb_slot_vip(filter, &key);
+	return vip ? vip : bpf_map_lookup_elem(&vips, &key);
 }
 
 /*
@@ -354,6 +396,7 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __u32 *counter)
 {
 	void *data_end = (void *)(long)ctx->data_end;
+	struct vip_address_filter *filter;
 	struct vip_address_info *address_info;
 	enum transport_kind kind;
 	struct backend_info *backend;
@@ -376,19 +419,22 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 		return XDP_PASS;
 	}
 	/* What every other packet pays: the filter's bit (an array lookup, no hashing). */
-	if (!lb_may_be_vip(&pkt.destination)) {
+	filter = lb_address_filter();
+	if (!lb_may_be_vip(filter, &pkt.destination)) {
 		*counter = LB_COUNTER_PASS;
 		return lb_probe_reply(&pkt, data_end, counter);
 	}
 
 	/*
-	 * The common VIP, with a fixed port, costs one hash lookup: the exact key first. Only when
+	 * The common VIP, with a fixed port, costs no hash lookup: the exact key in vip_slots, else
+	 * in vips. Only when
 	 * it misses does vip_addresses say whether the destination is a VIP address at all (the
 	 * filter's bits collide) and which wildcard keys it has. Until then the flow's errors wait:
 	 * a packet for no VIP is passed as such, whatever its ports.
 	 */
 	step = lb_load_flow(&pkt, data_end, &flow, &kind);
-	vip = step == LB_CONTINUE && protocol_has_ports(flow.protocol) ? lb_exact_vip(&flow) : NULL;
+	vip = step == LB_CONTINUE && protocol_has_ports(flow.protocol) ? lb_exact_vip(filter, &flow)
+								       : NULL;
 	if (!vip) {
 		address_info = bpf_map_lookup_elem(&vip_addresses, &pkt.destination);
 		if (!address_info) {

@@ -39,6 +39,20 @@ struct {
 	__type(value, struct vip_info);
 } vips SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * L3DSR_VIP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vip_slot);
+} vip_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct vip_info);
+} vip_infos SEC(".maps");
+
 /* The template of every VIP's ring; BPF_F_INNER_MAP lets the real rings differ in size. */
 struct maglev_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -23,7 +23,7 @@ DEPS_BUILD += libsystemd-dev
 HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health.o probe.o probe_http.o probe_ports.o \
 	metrics.o ctl_read.o)
 L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
-	backend_maps.o forwarding.o interface_lock.o notify.o) $(HEALTH_OBJECTS) \
+	vip_slots.o backend_maps.o forwarding.o interface_lock.o notify.o) $(HEALTH_OBJECTS) \
 	$(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS)
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o) \
 	$(L3DSR_LIB_OBJECTS)

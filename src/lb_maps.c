@@ -17,6 +17,7 @@
 #include "log.h"
 #include "maglev.h"
 #include "maps.h"
+#include "vip_slots.h"
 
 /* What the maps hold before the change. */
 struct vip_entry {
@@ -83,6 +84,8 @@ int lb_maps_find(const struct loaded_object *object, const struct instance_maps 
 	    {"vip_address_filter", &maps->vip_address_filter},
 	    {"vip_addresses", &maps->vip_addresses},
 	    {"vips", &maps->vips},
+	    {"vip_slots", &maps->vip_slots},
+	    {"vip_infos", &maps->vip_infos},
 	    {"maglev_rings", &maps->maglev_rings},
 	    {"backends", &maps->backends},
 	    {"settings", &maps->settings},
@@ -462,7 +465,8 @@ static int write_vip_keys(const struct lb_maps *maps, const struct planned_vip *
 	for (size_t k = 0; k < vip->key_count; k++)
 		if (bpf_map_update_elem(maps->vips, &vip->keys[k], &info, BPF_ANY))
 			return -errno;
-	return 0;
+	/* The copy vip_slots leads to, at the same moment as the keys' (table_size order). */
+	return bpf_map_update_elem(maps->vip_infos, &vip->index, &info, BPF_ANY) ? -errno : 0;
 }
 
 /*
@@ -577,19 +581,52 @@ static int write_address(const struct lb_maps *maps, const struct l3dsr_address 
  * must cover vip_addresses at every moment of an update.
  */
 static int write_address_filter(const struct lb_maps *maps, const struct plan *plan,
-				const struct current_state *current, bool with_current)
+				const struct current_state *current, bool with_current, __u32 slots)
 {
 	static struct vip_address_filter filter;
 	__u32 zero = 0;
 
 	memset(&filter, 0, sizeof(filter));
 	filter.ready = 1;
+	filter.slots = slots;
 	for (size_t i = 0; i < plan->vip_count; i++)
 		for (size_t k = 0; k < plan->vips[i].key_count; k++)
 			l3dsr_address_filter_set(&filter, &plan->vips[i].keys[k].address);
 	for (size_t i = 0; with_current && i < current->address_count; i++)
 		l3dsr_address_filter_set(&filter, &current->addresses[i].address);
 	return bpf_map_update_elem(maps->vip_address_filter, &zero, &filter, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * The plan's exact keys in vip_slots: written into the spare half, which becomes live with the
+ * next write of vip_address_filter (*SLOTS). Every VIP they lead to has its ring and vip_infos
+ * entry already (step 2); keys on their way out are simply not in it (the program finds them in
+ * vips until they go). Nothing is written when the keys did not change.
+ */
+static int write_vip_slots(const struct lb_maps *maps, const struct plan *plan, __u32 *slots)
+{
+	static struct vip_slot_half half;
+	struct vip_address_filter live;
+	size_t placed = 0, exact = 0;
+	__u32 zero = 0;
+	int result;
+
+	if (bpf_map_lookup_elem(maps->vip_address_filter, &zero, &live))
+		return -errno;
+	memset(&half, 0, sizeof(half));
+	for (size_t i = 0; i < plan->vip_count; i++)
+		for (size_t k = 0; k < plan->vips[i].key_count; k++) {
+			const struct vip_key *key = &plan->vips[i].keys[k];
+
+			exact += key->port && key->protocol;
+			placed += vip_slots_place(&half, key, plan->vips[i].index) >= 0;
+		}
+	*slots = live.slots;
+	result = vip_slots_install(maps->vip_slots, &half, slots);
+	if (!result && *slots != live.slots && placed < exact)
+		log_info("vip_slots: %zu of %zu VIP keys placed; the others are looked up in vips",
+			 placed, exact);
+	return result;
 }
 
 /*
@@ -600,7 +637,11 @@ static int write_address_filter(const struct lb_maps *maps, const struct plan *p
 static int update_keys_and_addresses(const struct lb_maps *maps, const struct plan *plan,
 				     const struct current_state *current)
 {
-	int result = write_address_filter(maps, plan, current, true);
+	__u32 slots = VIP_SLOTS_NONE;
+	int result = write_vip_slots(maps, plan, &slots);
+
+	if (!result)
+		result = write_address_filter(maps, plan, current, true, slots);
 
 	for (size_t i = 0; i < plan->vip_count && !result; i++)
 		for (size_t k = 0; k < plan->vips[i].key_count && !result; k++) {
@@ -628,7 +669,7 @@ static int update_keys_and_addresses(const struct lb_maps *maps, const struct pl
 		    bpf_map_delete_elem(maps->vip_addresses, &current->addresses[i].address) &&
 		    errno != ENOENT)
 			result = -errno;
-	return result ? result : write_address_filter(maps, plan, current, false);
+	return result ? result : write_address_filter(maps, plan, current, false, slots);
 }
 
 /* Step 4: what is no longer reachable goes: rings of removed VIPs, removed backends, and the UP
@@ -638,6 +679,7 @@ static int remove_unused(const struct lb_maps *maps, const struct plan *plan,
 {
 	char name[CONFIG_NAME_MAX], address[ADDRESS_TEXT_MAX];
 	static const struct backend_info unused;
+	static const struct vip_info no_vip; /* table_size 0: the program asks vips */
 	bool *index_done = calloc(current->vip_capacity, sizeof(bool));
 	int result = index_done ? 0 : -ENOMEM;
 
@@ -652,6 +694,10 @@ static int remove_unused(const struct lb_maps *maps, const struct plan *plan,
 		instance_read_vip_name(maps->instance, index, name, sizeof(name));
 		log_info("vip %s: removed", name[0] ? name : "(unnamed)");
 		result = lb_ring_remove(maps->maglev_rings, index);
+		if (!result)
+			result = bpf_map_update_elem(maps->vip_infos, &index, &no_vip, BPF_ANY)
+				     ? -errno
+				     : 0;
 		if (!result)
 			result = instance_write_vip_name(maps->instance, index, "");
 	}

@@ -17,6 +17,8 @@ struct lb_maps {
 	int vip_address_filter;
 	int vip_addresses;
 	int vips;
+	int vip_slots;
+	int vip_infos;
 	int maglev_rings;
 	int backends;
 	int settings;

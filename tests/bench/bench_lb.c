@@ -66,6 +66,39 @@ static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *
 	return 0;
 }
 
+/*
+ * Puts the VIP's exact KEY into vip_slots and its INFO into vip_infos, as l3dsrd's table holds
+ * them, and names the first half live: the slot alone is written (nothing runs during the
+ * setup, no need for the spare half). An object without vip_slots (an older build, measured
+ * with run.py --lb) finds every VIP in vips: nothing to do.
+ */
+static int slots_add(struct lb_instance *lb, const struct vip_key *key, const struct vip_info *info)
+{
+	struct bpf_map *slots = bpf_object__find_map_by_name(lb->object, "vip_slots");
+	struct bpf_map *infos = bpf_object__find_map_by_name(lb->object, "vip_infos");
+	struct bpf_map *filter_map = bpf_object__find_map_by_name(lb->object, "vip_address_filter");
+	static struct vip_address_filter filter;
+	__u32 zero = 0, entry;
+	int placed;
+
+	if (!slots || !infos || !filter_map)
+		return 0;
+	if (!lb->vip_slots && !(lb->vip_slots = calloc(1, sizeof(*lb->vip_slots))))
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(infos), &info->vip_index, info, BPF_ANY))
+		return -errno;
+	placed = vip_slots_place(lb->vip_slots, key, info->vip_index);
+	if (placed < 0)
+		return 0;
+	entry = (__u32)placed;
+	if (bpf_map_update_elem(bpf_map__fd(slots), &entry, &lb->vip_slots->slots[entry],
+				BPF_ANY) ||
+	    bpf_map_lookup_elem(bpf_map__fd(filter_map), &zero, &filter))
+		return -errno;
+	filter.slots = VIP_SLOTS_FIRST;
+	return bpf_map_update_elem(bpf_map__fd(filter_map), &zero, &filter, BPF_ANY) ? -errno : 0;
+}
+
 static struct bpf_program *first_xdp_program(struct bpf_object *object)
 {
 	struct bpf_program *program;
@@ -238,6 +271,8 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		goto out;
 	}
 	err = filter_add(lb, &key.address);
+	if (!err)
+		err = slots_add(lb, &key, &info);
 	if (err)
 		goto out;
 	bpf_map_lookup_elem(lb->vip_addresses_fd, &key.address, &address_info);
@@ -367,6 +402,7 @@ void lb_close(struct lb_instance *lb)
 	for (size_t i = 0; i < lb->ring_count; i++)
 		close(lb->ring_fds[i]);
 	free(lb->ring_fds);
+	free(lb->vip_slots);
 	bpf_object__close(lb->object);
 	memset(lb, 0, sizeof(*lb));
 }

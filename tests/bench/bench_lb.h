@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include "l3dsr_common.h"
+#include "vip_slots.h"
 
 struct lb_vip_spec {
 	struct in6_addr address; /* IPv4 v4-mapped */
@@ -28,6 +29,7 @@ struct lb_instance {
 	uint32_t next_backend_id;
 	uint32_t flow_table_size;
 	struct lb_settings settings;
+	struct vip_slot_half *vip_slots; /* the exact VIP keys, as l3dsrd places them */
 };
 
 struct backend_instance {

@@ -4,8 +4,8 @@ BENCH_DIR := $(BUILD)/bench
 BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
-# The daemon's ring builder: the rings are built exactly as l3dsrd builds them.
-BENCH_MAGLEV := $(BUILD)/src/maglev.o $(BUILD)/src/counter_names.o
+# The daemon's ring and VIP slot builders: the maps are filled exactly as l3dsrd fills them.
+BENCH_MAGLEV := $(BUILD)/src/maglev.o $(BUILD)/src/counter_names.o $(BUILD)/src/vip_slots.o
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)

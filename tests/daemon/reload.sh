@@ -260,4 +260,26 @@ else
 		"$(tail -n 8 "$(daemon_log backend1)")"
 fi
 
+# --- VIP keys added, then removed: vip_slots switches to a half holding exactly the keys -------
+# The LB finds a VIP with a fixed port in vip_slots, not in vips; the daemon writes the spare
+# half and switches at each change of the keys, and never leaves it saying other than vips.
+slots_check() { "$D_PYTHON" "$D_ROOT/tests/daemon/vip_slots_check.py" "$(daemon_pins lb)" 2>&1; }
+slots_start=$(slots_check)
+cp "$conf" "$TOPO_DIR/lb-without-web4b.conf"
+printf '\n[vip web4b]\naddress = %s\nprotocol = tcp\nport = 8080\ndscp = 20\n' "$TOPO_VIP4" >>"$conf"
+topology_backend_lines 4 1 >>"$conf"
+daemon_reload lb || e2e_bail "SIGHUP adding VIP web4b" "$(tail -n 20 "$(daemon_log lb)")"
+slots_added=$(slots_check)
+cp "$TOPO_DIR/lb-without-web4b.conf" "$conf"
+daemon_reload lb || e2e_bail "SIGHUP removing VIP web4b" "$(tail -n 20 "$(daemon_log lb)")"
+slots_removed=$(slots_check)
+if [[ $slots_start =~ ^live=([12])\ keys=([0-9]+)$ ]] &&
+	[ "$slots_added" = "live=$((3 - BASH_REMATCH[1])) keys=$((BASH_REMATCH[2] + 1))" ] &&
+	[ "$slots_removed" = "$slots_start" ]; then
+	e2e_ok "VIP web4b added then removed: vip_slots switched halves each time, each holding exactly the vips keys ($slots_start, $slots_added, $slots_removed)"
+else
+	e2e_fail "vip_slots follows the VIP keys across reloads" "at the start: $slots_start" \
+		"web4b added: $slots_added" "web4b removed: $slots_removed"
+fi
+
 e2e_finish

@@ -3,7 +3,7 @@
 DATAPATH_BUILD := $(BUILD)/tests/datapath
 # The rings are built by the daemon's own builder (src/maglev.c), as in production.
 DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o test_config.o report.o packet.o prng.o \
-	scenario_config.o) $(BUILD)/src/maglev.o
+	scenario_config.o) $(BUILD)/src/maglev.o $(BUILD)/src/vip_slots.o
 DATAPATH_GENERATED := $(addprefix $(DATAPATH_BUILD)/,scenario_config fixture_rows random_seeds)
 DATAPATH_PYTHON := $(wildcard tests/datapath/*.py) tests/datapath/topology.ip
 DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test)

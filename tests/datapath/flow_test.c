@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "maglev.h"
 #include "packet.h"
 #include "test_config.h"
+#include "vip_slots.h"
 
 #define FLOW_BACKENDS		  4
 #define FLOW_TABLE_SIZE		  251
@@ -116,6 +118,29 @@ static int flow_send_flags(uint16_t source_port, uint8_t tcp_flags, uint32_t *ve
 static int flow_send(uint16_t source_port, uint32_t *verdict)
 {
 	return flow_send_flags(source_port, 0, verdict);
+}
+
+/*
+ * Sends one data packet of the flow from SOURCE_PORT; the DSCP it left with when it went to
+ * other4's backend, else -1.
+ */
+static int flow_send_other(uint16_t source_port, uint32_t *verdict)
+{
+	struct harness_result result;
+	struct l3dsr_address destination;
+	uint8_t frame[256];
+	struct packet_flow flow;
+	size_t length;
+
+	flow_make(source_port, &flow);
+	length = packet_build(&flow, frame, sizeof(frame));
+	assert_true(length > 0);
+	assert_int_equal(harness_run(&lb, frame, length, &result), 0);
+	*verdict = result.verdict;
+	if (packet_destination(result.frame, result.length, &destination) != 4 ||
+	    memcmp(&destination, &other_backends[0].address, sizeof(destination)))
+		return -1;
+	return result.frame[ETH_HLEN + 1] >> 2; /* the IPv4 DS field's DSCP */
 }
 
 /* Whether the flow table holds the flow from SOURCE_PORT, and with which backend_id. */
@@ -401,6 +426,47 @@ static void test_missing_ring_passes_new_flows(void **state)
 	assert_int_equal(counter_packets(LB_COUNTER_NO_BACKEND) - no_backend, 1);
 }
 
+/* Makes HALF the live vip_slots table (as the daemon does), or none with HALF NULL. */
+static void vip_slots_set(const struct vip_slot_half *half)
+{
+	static struct vip_address_filter filter;
+	int filter_fd = harness_map_fd(&lb, "vip_address_filter");
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(filter_fd, &zero, &filter), 0);
+	if (half)
+		assert_int_equal(
+		    vip_slots_install(harness_map_fd(&lb, "vip_slots"), half, &filter.slots), 0);
+	else
+		filter.slots = VIP_SLOTS_NONE;
+	assert_int_equal(bpf_map_update_elem(filter_fd, &zero, &filter, BPF_ANY), 0);
+}
+
+/*
+ * The program takes a VIP from vip_slots when the key is there, from vips when it is not: a
+ * slot that leads flows4's address, port 443 to other4's vip_index sends the packet to other4's
+ * backend, marked with other4's DSCP; with the slots gone it is flows4's again.
+ */
+static void test_vip_slots_lead_before_vips(void **state)
+{
+	static struct vip_slot_half half;
+	struct vip_key key = {
+	    .address = flow_vips[0].address, .port = htons(443), .protocol = IPPROTO_TCP};
+	uint16_t port = next_port++;
+	uint32_t verdict = XDP_ABORTED;
+
+	(void)state;
+	memset(&half, 0, sizeof(half));
+	assert_true(vip_slots_place(&half, &key, 1) >= 0);
+	vip_slots_set(&half);
+	assert_int_equal(flow_send_other(port, &verdict), 51);
+	assert_int_equal(verdict, XDP_TX);
+	vip_slots_set(NULL);
+	assert_int_equal(flow_send_other(port, &verdict), -1);
+	assert_true(flow_send(port, &verdict) >= 0);
+	assert_int_equal(verdict, XDP_TX);
+}
+
 #define FLOW_TEST(name, function)                                                                  \
 	{                                                                                          \
 		name, function, flow_setup, NULL, NULL                                             \
@@ -434,6 +500,8 @@ int main(void)
 		      test_empty_ring_passes_new_flows),
 	    FLOW_TEST("a VIP without a ring passes new flows untouched",
 		      test_missing_ring_passes_new_flows),
+	    FLOW_TEST("vip_slots leads a VIP's key before vips; without it vips does",
+		      test_vip_slots_lead_before_vips),
 	};
 	cpu_set_t one_cpu;
 	int failed;

@@ -13,6 +13,7 @@
 
 #include "hash.h"
 #include "maglev.h"
+#include "vip_slots.h"
 
 int test_config_parse_address(const char *text, struct l3dsr_address *address, int *family)
 {
@@ -210,7 +211,45 @@ static int test_config_add_vip(const struct harness *harness, const struct test_
 	return 0;
 }
 
+/*
+ * vip_infos and vip_slots as the daemon writes them: every VIP's info by its index, the exact
+ * keys placed in the spare half, then the filter naming that half live.
+ */
+static int test_config_fill_vip_slots(const struct harness *harness,
+				      const struct test_config *config,
+				      struct vip_address_filter *filter)
+{
+	static struct vip_slot_half half;
+	int slots_fd = harness_map_fd(harness, "vip_slots");
+	struct vip_key keys[2];
+	__u32 zero = 0;
+	int err = 0;
+
+	if (slots_fd < 0)
+		return -ENOENT;
+	memset(&half, 0, sizeof(half));
+	for (uint32_t i = 0; !err && i < config->vip_count; i++) {
+		const struct test_vip *vip = &config->vips[i];
+		struct vip_info info = {
+		    .vip_index = i, .table_size = vip->table_size, .dscp = vip->dscp};
+		size_t key_count = test_config_vip_keys(vip, keys);
+
+		err = test_config_update(harness, "vip_infos", &i, &info);
+		for (size_t k = 0; k < key_count; k++)
+			vip_slots_place(&half, &keys[k], i);
+	}
+	if (!err)
+		err = vip_slots_install(slots_fd, &half, &filter->slots);
+	return err ? err : test_config_update(harness, "vip_address_filter", &zero, filter);
+}
+
 int test_config_fill_lb(const struct harness *harness, const struct test_config *config)
+{
+	return test_config_fill_lb_with(harness, config, true);
+}
+
+int test_config_fill_lb_with(const struct harness *harness, const struct test_config *config,
+			     bool vip_slots)
 {
 	static struct vip_address_filter filter;
 	__u32 zero = 0;
@@ -228,6 +267,8 @@ int test_config_fill_lb(const struct harness *harness, const struct test_config 
 	for (i = 0; !err && i < config->vip_count; i++)
 		err =
 		    test_config_add_vip(harness, &config->vips[i], (uint32_t)i, config->hash_seed);
+	if (!err && vip_slots)
+		err = test_config_fill_vip_slots(harness, config, &filter);
 	return err;
 }
 

@@ -3,6 +3,7 @@
 #ifndef L3DSR_TEST_CONFIG_H
 #define L3DSR_TEST_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,11 +57,15 @@ struct test_config {
 extern const struct test_config scenario_config;
 
 /*
- * Fills the load balancer's maps: settings, vip_addresses, vips, backends and one Maglev ring
- * per VIP (an inner ARRAY of table_size slots built by maglev_build) in maglev_rings.
+ * Fills the load balancer's maps: settings, vip_addresses, vips, backends, one Maglev ring
+ * per VIP (an inner ARRAY of table_size slots built by maglev_build) in maglev_rings, and
+ * vip_infos and vip_slots (src/vip_slots.c, as the daemon fills them).
  * Returns 0 or a negative errno, with the reason on stderr.
  */
 int test_config_fill_lb(const struct harness *harness, const struct test_config *config);
+/* The same, with VIP_SLOTS false leaving vip_slots empty: every VIP is found in vips. */
+int test_config_fill_lb_with(const struct harness *harness, const struct test_config *config,
+			     bool vip_slots);
 
 /* Writes the settings entry: the seed and whether the flow table is used. */
 int test_config_set_lb_settings(const struct harness *harness, uint32_t hash_seed, int flow_table);
