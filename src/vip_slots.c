@@ -35,24 +35,34 @@ static __u32 half_base(__u32 live)
 	return live == VIP_SLOTS_SECOND ? L3DSR_VIP_SLOTS : 0;
 }
 
-/* Whether the live half of the map already holds exactly HALF. */
+/*
+ * Whether the live half of the map already holds exactly HALF, read with one batch lookup
+ * (4096 single lookups took 6-10 ms here, longer than writing the half).
+ */
 static int live_half_equal(int slots_fd, const struct vip_slot_half *half, __u32 live, bool *equal)
 {
-	struct vip_slot slot;
+	static struct vip_slot_half now;
+	__u32 count = L3DSR_VIP_SLOTS, after, next, *entries;
+	int result = 0;
 
 	*equal = false;
 	if (live != VIP_SLOTS_FIRST && live != VIP_SLOTS_SECOND)
 		return 0;
-	for (__u32 i = 0; i < L3DSR_VIP_SLOTS; i++) {
-		__u32 entry = half_base(live) + i;
-
-		if (bpf_map_lookup_elem(slots_fd, &entry, &slot))
-			return -errno;
-		if (memcmp(&slot, &half->slots[i], sizeof(slot)))
-			return 0;
-	}
-	*equal = true;
-	return 0;
+	entries = malloc(sizeof(*entries) * L3DSR_VIP_SLOTS);
+	if (!entries)
+		return -ENOMEM;
+	/* A batch starts after the entry given (none: at 0); the map's last one ends in ENOENT. */
+	after = half_base(live) - 1;
+	if (bpf_map_lookup_batch(slots_fd, half_base(live) ? &after : NULL, &next, entries,
+				 now.slots, &count, NULL) &&
+	    errno != ENOENT)
+		result = -errno;
+	else if (count != L3DSR_VIP_SLOTS || entries[0] != half_base(live))
+		result = -EIO;
+	else
+		*equal = !memcmp(now.slots, half->slots, sizeof(half->slots));
+	free(entries);
+	return result;
 }
 
 int vip_slots_install(int slots_fd, const struct vip_slot_half *half, __u32 *live)
