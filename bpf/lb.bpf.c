@@ -427,10 +427,9 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 
 	/*
 	 * The common VIP, with a fixed port, costs no hash lookup: the exact key in vip_slots, else
-	 * in vips. Only when
-	 * it misses does vip_addresses say whether the destination is a VIP address at all (the
-	 * filter's bits collide) and which wildcard keys it has. Until then the flow's errors wait:
-	 * a packet for no VIP is passed as such, whatever its ports.
+	 * in vips. Only when both miss does vip_addresses say whether the destination is a VIP
+	 * address at all (the filter's bits collide) and which wildcard keys it has. Until then the
+	 * flow's errors wait: a packet for no VIP is passed as such, whatever its ports.
 	 */
 	step = lb_load_flow(&pkt, data_end, &flow, &kind);
 	vip = step == LB_CONTINUE && protocol_has_ports(flow.protocol) ? lb_exact_vip(filter, &flow)
