@@ -87,6 +87,20 @@ static void flow_make(uint16_t source_port, struct packet_flow *flow)
 
 #define FLOW_TCP_SYN 0x02
 
+/* Runs one packet of the flow from SOURCE_PORT with TCP_FLAGS (0: PSH, ACK) through the LB. */
+static void flow_run(uint16_t source_port, uint8_t tcp_flags, struct harness_result *result)
+{
+	uint8_t frame[256];
+	struct packet_flow flow;
+	size_t length;
+
+	flow_make(source_port, &flow);
+	flow.tcp_flags = tcp_flags;
+	length = packet_build(&flow, frame, sizeof(frame));
+	assert_true(length > 0);
+	assert_int_equal(harness_run(&lb, frame, length, result), 0);
+}
+
 /*
  * Sends one packet of the flow from SOURCE_PORT with TCP_FLAGS (0: PSH, ACK); the index of the
  * backend it went to, or -1.
@@ -95,16 +109,9 @@ static int flow_send_flags(uint16_t source_port, uint8_t tcp_flags, uint32_t *ve
 {
 	struct harness_result result;
 	struct l3dsr_address destination;
-	uint8_t frame[256];
-	struct packet_flow flow;
-	size_t length;
 	int i;
 
-	flow_make(source_port, &flow);
-	flow.tcp_flags = tcp_flags;
-	length = packet_build(&flow, frame, sizeof(frame));
-	assert_true(length > 0);
-	assert_int_equal(harness_run(&lb, frame, length, &result), 0);
+	flow_run(source_port, tcp_flags, &result);
 	if (verdict)
 		*verdict = result.verdict;
 	if (packet_destination(result.frame, result.length, &destination) != 4)
@@ -128,14 +135,8 @@ static int flow_send_other(uint16_t source_port, uint32_t *verdict)
 {
 	struct harness_result result;
 	struct l3dsr_address destination;
-	uint8_t frame[256];
-	struct packet_flow flow;
-	size_t length;
 
-	flow_make(source_port, &flow);
-	length = packet_build(&flow, frame, sizeof(frame));
-	assert_true(length > 0);
-	assert_int_equal(harness_run(&lb, frame, length, &result), 0);
+	flow_run(source_port, 0, &result);
 	*verdict = result.verdict;
 	if (packet_destination(result.frame, result.length, &destination) != 4 ||
 	    memcmp(&destination, &other_backends[0].address, sizeof(destination)))
