@@ -44,8 +44,9 @@ static int find_map_fd(struct bpf_object *object, const char *name)
 
 /*
  * Sets ADDRESS's bit in the object's vip_address_filter before the address goes into
- * vip_addresses, as l3dsrd does. An object without the filter (an older build, measured with
- * run.py --lb) looks every address up: nothing to do.
+ * vip_addresses, as l3dsrd does, and names the first half of vip_slots live once slots_add has
+ * placed a key there. An object without the filter (an older build, measured with run.py --lb)
+ * looks every address up: nothing to do.
  */
 static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *address)
 {
@@ -58,6 +59,7 @@ static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *
 	if (bpf_map_lookup_elem(bpf_map__fd(map), &zero, &filter))
 		return -errno;
 	filter.ready = 1;
+	filter.slots = lb->vip_slots ? VIP_SLOTS_FIRST : VIP_SLOTS_NONE;
 	l3dsr_address_filter_set(&filter, address);
 	if (bpf_map_update_elem(bpf_map__fd(map), &zero, &filter, BPF_ANY)) {
 		pr_warn("vip_address_filter: %s\n", strerror(errno));
@@ -67,21 +69,19 @@ static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *
 }
 
 /*
- * Puts the VIP's exact KEY into vip_slots and its INFO into vip_infos, as l3dsrd's table holds
- * them, and names the first half live: the slot alone is written (nothing runs during the
- * setup, no need for the spare half). An object without vip_slots (an older build, measured
- * with run.py --lb) finds every VIP in vips: nothing to do.
+ * Puts the VIP's exact KEY into the first half of vip_slots and its INFO into vip_infos, as
+ * l3dsrd's table holds them; filter_add then names that half live. The slot alone is written
+ * (nothing runs during the setup, no need for the spare half). An object without vip_slots (an
+ * older build, measured with run.py --lb) finds every VIP in vips: nothing to do.
  */
 static int slots_add(struct lb_instance *lb, const struct vip_key *key, const struct vip_info *info)
 {
 	struct bpf_map *slots = bpf_object__find_map_by_name(lb->object, "vip_slots");
 	struct bpf_map *infos = bpf_object__find_map_by_name(lb->object, "vip_infos");
-	struct bpf_map *filter_map = bpf_object__find_map_by_name(lb->object, "vip_address_filter");
-	static struct vip_address_filter filter;
-	__u32 zero = 0, entry;
+	__u32 entry;
 	int placed;
 
-	if (!slots || !infos || !filter_map)
+	if (!slots || !infos)
 		return 0;
 	if (!lb->vip_slots && !(lb->vip_slots = calloc(1, sizeof(*lb->vip_slots))))
 		return -ENOMEM;
@@ -91,12 +91,10 @@ static int slots_add(struct lb_instance *lb, const struct vip_key *key, const st
 	if (placed < 0)
 		return 0;
 	entry = (__u32)placed;
-	if (bpf_map_update_elem(bpf_map__fd(slots), &entry, &lb->vip_slots->slots[entry],
-				BPF_ANY) ||
-	    bpf_map_lookup_elem(bpf_map__fd(filter_map), &zero, &filter))
-		return -errno;
-	filter.slots = VIP_SLOTS_FIRST;
-	return bpf_map_update_elem(bpf_map__fd(filter_map), &zero, &filter, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(bpf_map__fd(slots), &entry, &lb->vip_slots->slots[entry],
+				   BPF_ANY)
+		   ? -errno
+		   : 0;
 }
 
 static struct bpf_program *first_xdp_program(struct bpf_object *object)
@@ -270,9 +268,9 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		pr_warn("vips: %s\n", strerror(errno));
 		goto out;
 	}
-	err = filter_add(lb, &key.address);
+	err = slots_add(lb, &key, &info);
 	if (!err)
-		err = slots_add(lb, &key, &info);
+		err = filter_add(lb, &key.address);
 	if (err)
 		goto out;
 	bpf_map_lookup_elem(lb->vip_addresses_fd, &key.address, &address_info);
