@@ -9,36 +9,18 @@ bind of that port; curl cannot do that. Prints the first line of each response b
 backend's name), or "FAILED <why>". Exits 1 when any request failed.
 """
 import argparse
-import socket
-import struct
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from http_client import backend_name  # noqa: E402 (tests/lib, found through the path above)
 
 
 def get_once(address, port, local_port):
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.settimeout(5)
-        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", local_port))
-        sock.connect((address, port))
-        host = "[%s]" % address if family == socket.AF_INET6 else address
-        sock.sendall(("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host).encode())
-        response = b""
-        while b"\r\n\r\n" not in response or not response.split(b"\r\n\r\n", 1)[1].count(b"\n"):
-            data = sock.recv(4096)
-            if not data:
-                break
-            response += data
-        head, _, body = response.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.0 200") or not body:
-            return "FAILED response %r" % response[:80]
-        return body.decode(errors="replace").splitlines()[0]
+        return backend_name(address, port, local_port)
     except OSError as error:
         return "FAILED %s" % error
-    finally:
-        sock.close()
 
 
 def main():

@@ -11,31 +11,11 @@ failure is also printed on stderr with its source port and reason.
 import argparse
 import collections
 import concurrent.futures
-import socket
-import struct
+import os
 import sys
 
-
-def get(address, port, local_port):
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    host = "[%s]" % address if family == socket.AF_INET6 else address
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        # Closed with a reset: no TIME_WAIT left to block this port for a later run.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.settimeout(5)
-        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", local_port))
-        sock.connect((address, port))
-        sock.sendall(("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host).encode())
-        response = b""
-        while True:
-            data = sock.recv(4096)
-            if not data:
-                break
-            response += data
-    head, _, body = response.partition(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.0 200") or not body:
-        raise OSError("bad response %r" % response[:80])
-    return body.decode(errors="replace").splitlines()[0]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from http_client import backend_name  # noqa: E402 (tests/lib, found through the path above)
 
 
 def main():
@@ -50,7 +30,7 @@ def main():
     failed = 0
 
     def one(i):
-        return get(args.address, args.port, args.first_port + i)
+        return backend_name(args.address, args.port, args.first_port + i)
 
     with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
         futures = {pool.submit(one, i): i for i in range(args.count)}
