@@ -17,7 +17,7 @@ L3DSRCTL=$D_ROOT/src/l3dsrctl
 D_BPF_DIR=$D_ROOT/bpf
 D_LIB=$D_ROOT/tests/daemon
 D_PYTHON=/usr/bin/python3
-D_UDP_PORT=7000
+D_UDP_PORT=$E2E_UDP_PORT # the UDP VIPs of e2e_lb_config
 D_PLAIN_NS=()        # namespaces made by daemon_netns (topology_down does not know them)
 declare -A D_PID=()  # instance name -> l3dsrd pid (the ip netns exec process execs it)
 declare -A D_HOST=() # instance name -> topology host or namespace
@@ -242,27 +242,12 @@ daemon_map_id() {
 
 # ---- configurations -------------------------------------------------------------------------
 
-# daemon_lb_config FILE [--flow-table N] BACKEND[:WEIGHT]...: VIPs web4/web6 (tcp 80, DSCP 10/11)
-# and udp4/udp6 (udp D_UDP_PORT, DSCP 12/13), each with these backends (numbers: 1 = backend1).
+# daemon_lb_config FILE [--flow-table N] BACKEND[:WEIGHT]...: e2e_lb_config's four VIPs (web4/web6
+# tcp 80, DSCP 10/11; udp4/udp6 udp D_UDP_PORT, DSCP 12/13), table size 1009, default checks.
 daemon_lb_config() {
-	local file=$1 flow_table=65536 vip name family dscp protocol port
+	local file=$1
 	shift
-	if [ "$1" = --flow-table ]; then
-		flow_table=$2
-		shift 2
-	fi
-	{
-		printf '[global]\nxdp-mode = native\nflow-table-size = %s\n' "$flow_table"
-		for vip in web4:4:10:tcp:80 web6:6:11:tcp:80 udp4:4:12:udp:$D_UDP_PORT \
-			udp6:6:13:udp:$D_UDP_PORT; do
-			IFS=: read -r name family dscp protocol port <<<"$vip"
-			printf '\n[vip %s]\n' "$name"
-			if [ "$family" = 4 ]; then echo "address = $TOPO_VIP4"; else echo "address = $TOPO_VIP6"; fi
-			printf 'protocol = %s\nport = %s\ndscp = %s\ntable-size = 1009\n' "$protocol" \
-				"$port" "$dscp"
-			topology_backend_lines "$family" "$@"
-		done
-	} >"$file"
+	e2e_lb_config "$file" --table-size 1009 --default-checks "$@"
 }
 
 daemon_backend_config() {

@@ -213,16 +213,32 @@ e2e_reload() {
 
 # ---- configurations ------------------------------------------------------------------------
 
-# e2e_lb_config FILE [--flow-table N] BACKEND[:WEIGHT]...
+# e2e_lb_config FILE [--flow-table N] [--table-size M] [--default-checks] BACKEND[:WEIGHT]...
 # BACKEND is a backend's number (1 = backend1). Writes four VIPs, each with those backends:
 # web4 / web6 (tcp 80, DSCP 10 / 11) and udp4 / udp6 (udp E2E_UDP_PORT, DSCP 12 / 13).
+# --table-size gives each VIP that table size; --default-checks leaves out "check = none", so
+# the daemon's default health checks run.
 e2e_lb_config() {
-	local file=$1 flow_table=65536 family vip name dscp protocol port
+	local file=$1 flow_table=65536 table_size= check="check = none" family vip name dscp protocol
+	local port
 	shift
-	if [ "$1" = --flow-table ]; then
-		flow_table=$2
-		shift 2
-	fi
+	while (($#)); do
+		case $1 in
+		--flow-table)
+			flow_table=$2
+			shift 2
+			;;
+		--table-size)
+			table_size=$2
+			shift 2
+			;;
+		--default-checks)
+			check=
+			shift
+			;;
+		*) break ;;
+		esac
+	done
 	{
 		echo "# written by tests/e2e/lib.sh"
 		echo "[global]"
@@ -242,8 +258,9 @@ e2e_lb_config() {
 			echo "protocol = $protocol"
 			echo "port = $port"
 			echo "dscp = $dscp"
+			[ -z "$table_size" ] || echo "table-size = $table_size"
 			topology_backend_lines "$family" "$@"
-			echo "check = none"
+			[ -z "$check" ] || echo "$check"
 		done
 	} >"$file"
 }
