@@ -211,6 +211,21 @@ topology_forwarding() {
 		echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'
 }
 
+# topology_router NS FRONT4 FRONT6 BACK4 BACK6: NS's eth0 (client subnet) and eth1 (backend
+# subnet), both already cabled, get these addresses; NS forwards. The VIPs are routed to the LB
+# everywhere (as if it announced them), so ICMP errors a router generates toward a VIP (PMTU)
+# reach the LB too.
+topology_router() {
+	local ns=$1
+	topology_host_if "$ns" eth0
+	topology_host_if "$ns" eth1
+	topology_forwarding "$ns"
+	topology_addresses "$ns" eth0 "$2/24" "$3/64" || return 1
+	topology_addresses "$ns" eth1 "$4/24" "$5/64" || return 1
+	ip -n "$ns" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
+	ip -n "$ns" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
+}
+
 topology_up() {
 	local backends=2 two_armed=0 reply_router=0 i ns name
 	while (($#)); do
@@ -334,17 +349,8 @@ topology_build() {
 	ip -n "$TOPO_NS_LB" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 
 	# router
-	topology_host_if "$TOPO_NS_ROUTER" eth0
-	topology_host_if "$TOPO_NS_ROUTER" eth1
-	topology_forwarding "$TOPO_NS_ROUTER"
-	topology_addresses "$TOPO_NS_ROUTER" eth0 "$TOPO_ROUTER_ADDR4/24" \
-		"$TOPO_ROUTER_ADDR6/64" || return 1
-	topology_addresses "$TOPO_NS_ROUTER" eth1 "$TOPO_ROUTER_BACKEND_ADDR4/24" \
-		"$TOPO_ROUTER_BACKEND_ADDR6/64" || return 1
-	# The VIPs are routed to the LB everywhere (as if it announced them), so ICMP errors a
-	# router generates toward a VIP (PMTU) reach the LB too.
-	ip -n "$TOPO_NS_ROUTER" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
-	ip -n "$TOPO_NS_ROUTER" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
+	topology_router "$TOPO_NS_ROUTER" "$TOPO_ROUTER_ADDR4" "$TOPO_ROUTER_ADDR6" \
+		"$TOPO_ROUTER_BACKEND_ADDR4" "$TOPO_ROUTER_BACKEND_ADDR6" || return 1
 
 	if ((TOPO_TWO_ARMED)); then
 		topology_veth "$TOPO_NS_LB" eth1 "$TOPO_NS_ROUTER" eth2 || return 1
@@ -395,15 +401,8 @@ topology_reply_router() {
 	topology_veth "$ns" eth1 "$sw" b-replyrouter || return 1
 	ip -n "$sw" link set f-replyrouter master br-front || return 1
 	ip -n "$sw" link set b-replyrouter master br-back || return 1
-	topology_host_if "$ns" eth0
-	topology_host_if "$ns" eth1
-	topology_forwarding "$ns"
-	topology_addresses "$ns" eth0 "$TOPO_REPLY_ROUTER_ADDR4/24" \
-		"$TOPO_REPLY_ROUTER_ADDR6/64" || return 1
-	topology_addresses "$ns" eth1 "$TOPO_REPLY_ROUTER_BACKEND_ADDR4/24" \
-		"$TOPO_REPLY_ROUTER_BACKEND_ADDR6/64" || return 1
-	ip -n "$ns" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
-	ip -n "$ns" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
+	topology_router "$ns" "$TOPO_REPLY_ROUTER_ADDR4" "$TOPO_REPLY_ROUTER_ADDR6" \
+		"$TOPO_REPLY_ROUTER_BACKEND_ADDR4" "$TOPO_REPLY_ROUTER_BACKEND_ADDR6"
 }
 
 # Mounts a private bpffs under TOPO_DIR (ip netns exec sees it too) and prints its path.
