@@ -32,9 +32,11 @@ struct l3dsr_address {
 
 /*
  * vip_addresses: HASH, key struct l3dsr_address, value struct vip_address_info.
- * Looked up only when the exact (address, protocol, port) key is not in vips (bpf/lb.bpf.c):
- * whether the destination is a VIP address at all, and which wildcard vips keys exist for it,
- * so such a packet costs at most the lookups it needs. VIP_ADDRESS_F_PORT is informative.
+ * Looked up only when the exact (address, protocol, port) key is found neither in vip_slots nor
+ * in vips (bpf/lb.bpf.c): whether the destination is a VIP address at all, and which wildcard
+ * vips keys exist for it, so such a packet costs at most the lookups it needs. The program
+ * tries the exact key first whatever the flags; VIP_ADDRESS_F_PORT still gives an address with
+ * only exact keys a flag, which is how l3dsrd's map diff (src/lb_maps.c) knows it is wanted.
  */
 #define VIP_ADDRESS_F_PORT (1U << 0)	     /* some (address, protocol, port) key exists */
 #define VIP_ADDRESS_F_ANY_PORT (1U << 1)     /* some (address, protocol, 0) key exists */
