@@ -8,14 +8,14 @@
  * Sizes. The daemon may lower or raise the map sizes before loading (bpf_map__set_max_entries);
  * these are the defaults compiled into the objects.
  */
-#define L3DSR_MAX_VIPS 1024		/* vip_index range, ring slots in maglev_rings */
-#define L3DSR_MAX_BACKENDS 65536	/* backend_id range: one id per (VIP, backend) pair */
-#define L3DSR_DEFAULT_TABLE_SIZE 65537	/* Maglev M, prime */
-#define L3DSR_MAX_TABLE_SIZE 1048573	/* largest prime below 2^20 */
+#define L3DSR_MAX_VIPS		      1024    /* vip_index range, ring slots in maglev_rings */
+#define L3DSR_MAX_BACKENDS	      65536   /* backend_id range: one id per (VIP, backend) pair */
+#define L3DSR_DEFAULT_TABLE_SIZE      65537   /* Maglev M, prime */
+#define L3DSR_MAX_TABLE_SIZE	      1048573 /* largest prime below 2^20 */
 #define L3DSR_DEFAULT_FLOW_TABLE_SIZE 1048576
-#define L3DSR_FRAGMENT_TABLE_SIZE 16384
-#define L3DSR_DSCP_CODES 64		/* DSCP is six bits; code 0 means "not marked" */
-#define L3DSR_MAX_PROBE_PORTS 4096	/* local ports the health checks may use at once */
+#define L3DSR_FRAGMENT_TABLE_SIZE     16384
+#define L3DSR_DSCP_CODES	      64   /* DSCP is six bits; code 0 means "not marked" */
+#define L3DSR_MAX_PROBE_PORTS	      4096 /* local ports the health checks may use at once */
 
 /*
  * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one
@@ -36,10 +36,10 @@ struct l3dsr_address {
  * in vips (bpf/lb.bpf.c): whether the destination is a VIP address at all, and which wildcard
  * vips keys exist for it, so such a packet costs at most the lookups it needs. The program
  * tries the exact key first whatever the flags; VIP_ADDRESS_F_PORT still gives an address with
- * only exact keys a flag, which is how l3dsrd's map diff (src/lb_maps.c) knows it is wanted.
+ * only exact keys a flag, which is how l3dsrd's map diff (src/lb/lb_sync.c) knows it is wanted.
  */
-#define VIP_ADDRESS_F_PORT (1U << 0)	     /* some (address, protocol, port) key exists */
-#define VIP_ADDRESS_F_ANY_PORT (1U << 1)     /* some (address, protocol, 0) key exists */
+#define VIP_ADDRESS_F_PORT	   (1U << 0) /* some (address, protocol, port) key exists */
+#define VIP_ADDRESS_F_ANY_PORT	   (1U << 1) /* some (address, protocol, 0) key exists */
 #define VIP_ADDRESS_F_ANY_PROTOCOL (1U << 2) /* the (address, 0, 0) key exists */
 struct vip_address_info {
 	__u32 flags;
@@ -63,8 +63,8 @@ struct vip_address_filter {
 /*
  * vips: HASH, key struct vip_key, value struct vip_info.
  * Lookup order: (address, protocol, port) (in vip_slots first, below), then (address, protocol,
- * 0) for "port = *", then (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the
- * daemon into one tcp and one udp key sharing a vip_index.
+ * 0) for "port = *", then (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port
+ * is expanded by the daemon into one tcp and one udp key sharing a vip_index.
  */
 struct vip_key {
 	struct l3dsr_address address;
@@ -92,11 +92,11 @@ struct vip_info {
  * live one; the daemon writes the other half whole, then switches, so a packet never sees a
  * half-written table. It writes a half again only at a later change of the keys.
  */
-#define L3DSR_VIP_SLOTS 4096 /* per half, a power of two: at most 2048 keys, a quarter full */
+#define L3DSR_VIP_SLOTS	      4096 /* per half, a power of two: at most 2048 keys, a quarter full */
 #define L3DSR_VIP_SLOT_PROBES 4
-#define VIP_SLOTS_NONE 0     /* not filled: every VIP is looked up in vips */
-#define VIP_SLOTS_FIRST 1    /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
-#define VIP_SLOTS_SECOND 2   /* entries L3DSR_VIP_SLOTS .. 2 x L3DSR_VIP_SLOTS - 1 */
+#define VIP_SLOTS_NONE	      0 /* not filled: every VIP is looked up in vips */
+#define VIP_SLOTS_FIRST	      1 /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
+#define VIP_SLOTS_SECOND      2 /* entries L3DSR_VIP_SLOTS .. 2 x L3DSR_VIP_SLOTS - 1 */
 struct vip_slot {
 	struct vip_key key; /* key.protocol 0: an empty slot */
 	__u32 vip_index;    /* its vip_info is vip_infos[vip_index] */
@@ -126,7 +126,7 @@ struct vip_slot {
  * (weight 0: out of the ring, still in use and up).
  */
 #define BACKEND_F_IN_USE (1U << 0)
-#define BACKEND_F_UP (1U << 1)
+#define BACKEND_F_UP	 (1U << 1)
 struct backend_info {
 	struct l3dsr_address address; /* the real address (RIP) */
 	__u32 vip_index;
@@ -190,8 +190,8 @@ struct lb_settings {
 struct probe_target {
 	struct l3dsr_address vip;
 	struct l3dsr_address rip;
-	__be16 port;  /* the port checked: the reply's source port */
-	__u8 family;  /* 4 or 6; 0: unused entry */
+	__be16 port; /* the port checked: the reply's source port */
+	__u8 family; /* 4 or 6; 0: unused entry */
 	__u8 pad;
 };
 
@@ -255,9 +255,9 @@ struct port_vip_key {
 
 /* counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter. */
 enum backend_counter {
-	BACKEND_COUNTER_PASS,	   /* not for a VIP: untouched */
-	BACKEND_COUNTER_RESTORED,  /* destination set back to a VIP */
-	BACKEND_COUNTER_MALFORMED, /* truncated or inconsistent headers: untouched */
+	BACKEND_COUNTER_PASS,	    /* not for a VIP: untouched */
+	BACKEND_COUNTER_RESTORED,   /* destination set back to a VIP */
+	BACKEND_COUNTER_MALFORMED,  /* truncated or inconsistent headers: untouched */
 	BACKEND_COUNTER_ICMP_ERROR, /* ICMP/ICMPv6 errors restored */
 	BACKEND_COUNTER_MAX,
 };

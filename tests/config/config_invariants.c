@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "config_invariants.h"
-#include "l3dsr_common.h"
+#include "bpf/l3dsr_common.h"
 
 static const char *config_invariants_vip(const struct l3dsr_config *config,
 					 const struct vip_config *vip)

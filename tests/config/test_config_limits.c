@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "config_invariants.h"
-#include "config_parser.h"
-#include "l3dsr_common.h"
+#include "src/config/config_parser.h"
+#include "bpf/l3dsr_common.h"
 #include "test_config.h"
 
 /* A VIP that makes a buffer a complete lb.conf, so that no "no VIP" warning joins in. */

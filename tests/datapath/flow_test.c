@@ -21,10 +21,10 @@
 #include <time.h>
 
 #include "harness.h"
-#include "maglev.h"
+#include "src/lb/maglev.h"
 #include "packet.h"
-#include "test_config.h"
-#include "vip_slots.h"
+#include "datapath_config.h"
+#include "src/lb/vip_slots.h"
 
 #define FLOW_BACKENDS		  4
 #define FLOW_TABLE_SIZE		  251

@@ -21,7 +21,7 @@
 #include "prng.h"
 #include "random_seeds.h"
 #include "report.h"
-#include "test_config.h"
+#include "datapath_config.h"
 
 #define RANDOM_DEFAULT_FRAMES 100000
 #define RANDOM_EXAMPLES	      3 /* failing frames shown per property */

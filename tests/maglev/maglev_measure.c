@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "maglev.h"
+#include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
 #define TABLE_SIZE   65537

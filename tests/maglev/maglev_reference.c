@@ -1,6 +1,6 @@
 /* maglev_reference.c: a plain rewrite of maglev_build's rule, to check it and to compare clocks. */
 /*
- * Written from the rule in docs/maglev.md, not from src/maglev.c: no groups, no shared steps,
+ * Written from the rule in docs/maglev.md, not from src/lb/maglev.c: no groups, no shared steps,
  * one heap entry per backend, and the capacities found by repeated search instead of sorting.
  * Slow (N log N per visit is fine here), obvious, and with maglev_build's clock it must give
  * byte for byte the same tables.

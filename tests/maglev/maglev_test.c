@@ -1,4 +1,5 @@
-/* maglev_test.c: unit tests of the Maglev table builder (src/maglev.c), run by tests/suites/maglev.
+/* maglev_test.c: unit tests of the Maglev table builder (src/lb/maglev.c), run by
+ * tests/suites/maglev.
  */
 /*
  * Shares are compared with the fair share F = M * weight / total weight. "Within P %" means
@@ -19,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "maglev.h"
+#include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
 #define TABLE_SIZE	 65537

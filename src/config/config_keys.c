@@ -1,0 +1,308 @@
+/* config_keys.c: the keys of lb.conf and backend.conf, where each is valid and how its value
+ * is read into struct l3dsr_config. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/config/config_parser.h"
+#include "bpf/l3dsr_common.h"
+#include "src/lb/maglev.h"
+
+/* Upper bound of flow-table-size: the LRU map's memory (about 100 bytes an entry) stays
+ * within what a load balancer can spare, and the kernel accepts the size. */
+#define CONFIG_FLOW_TABLE_MAX (128U * 1024 * 1024)
+#define CONFIG_WEIGHT_MAX     1000
+
+static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
+				  char *value)
+{
+	static const struct {
+		const char *name;
+		enum xdp_mode mode;
+	} modes[] = {
+	    {"native", XDP_MODE_NATIVE},
+	    {"generic", XDP_MODE_GENERIC},
+	    {"auto", XDP_MODE_AUTO},
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			parser->config->xdp_mode = modes[i].mode;
+			return true;
+		}
+	}
+	config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
+		     key->expected);
+	return false;
+}
+
+static bool config_apply_hash_seed(struct config_parser *parser, const struct config_key *key,
+				   char *value)
+{
+	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+				   &parser->config->hash_seed);
+}
+
+static bool config_apply_flow_table_size(struct config_parser *parser, const struct config_key *key,
+					 char *value)
+{
+	return config_value_number(parser, key->name, value, 0, CONFIG_FLOW_TABLE_MAX,
+				   key->expected, &parser->config->flow_table_size);
+}
+
+static bool config_apply_flow_inserts(struct config_parser *parser, const struct config_key *key,
+				      char *value)
+{
+	parser->config->flow_inserts_auto = strcmp(value, "auto") == 0;
+	if (parser->config->flow_inserts_auto)
+		return true;
+	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+				   &parser->config->flow_inserts_per_second);
+}
+
+static bool config_apply_statistics_file(struct config_parser *parser, const struct config_key *key,
+					 char *value)
+{
+	char *file = parser->config->statistics_file;
+	size_t length = strlen(value);
+
+	if (value[0] != '/') {
+		config_error(parser, parser->line,
+			     "%s \"%s\" is not an absolute path (expected %s)", key->name, value,
+			     key->expected);
+		return false;
+	}
+	if (length >= sizeof(parser->config->statistics_file)) {
+		config_error(parser, parser->line,
+			     "%s is %zu characters long (expected at most %zu)", key->name, length,
+			     sizeof(parser->config->statistics_file) - 1);
+		return false;
+	}
+	for (const char *c = value; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			config_error(parser, parser->line,
+				     "%s \"%s\" holds a control character (expected %s)", key->name,
+				     value, key->expected);
+			return false;
+		}
+	}
+	memcpy(file, value, length + 1);
+	return true;
+}
+
+/* "FIRST-LAST": unprivileged ports, at most as many as the probes map holds. */
+static bool config_apply_probe_ports(struct config_parser *parser, const struct config_key *key,
+				     char *value)
+{
+	char *dash = strchr(value, '-');
+	uint32_t first, last;
+
+	if (!dash || dash == value || !dash[1]) {
+		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
+			     key->expected);
+		return false;
+	}
+	*dash = '\0';
+	if (!config_value_number(parser, "first probe port", value, CONFIG_PROBE_PORT_MIN, 65535,
+				 key->expected, &first) ||
+	    !config_value_number(parser, "last probe port", dash + 1, CONFIG_PROBE_PORT_MIN, 65535,
+				 key->expected, &last))
+		return false;
+	if (first > last) {
+		config_error(parser, parser->line,
+			     "%s %u-%u: the first port is above the last (expected %s)", key->name,
+			     first, last, key->expected);
+		return false;
+	}
+	if (last - first + 1 > L3DSR_MAX_PROBE_PORTS) {
+		config_error(parser, parser->line, "%s %u-%u holds %u ports (expected at most %u)",
+			     key->name, first, last, last - first + 1, L3DSR_MAX_PROBE_PORTS);
+		return false;
+	}
+	parser->config->probe_port_first = (uint16_t)first;
+	parser->config->probe_port_last = (uint16_t)last;
+	return true;
+}
+
+static bool config_apply_address(struct config_parser *parser, const struct config_key *key,
+				 char *value)
+{
+	return config_value_address(parser, key->name, value, &config_current_vip(parser)->address);
+}
+
+static bool config_apply_protocol(struct config_parser *parser, const struct config_key *key,
+				  char *value)
+{
+	struct vip_config *vip = config_current_vip(parser);
+
+	if (strcmp(value, "tcp") == 0)
+		vip->protocol = IPPROTO_TCP;
+	else if (strcmp(value, "udp") == 0)
+		vip->protocol = IPPROTO_UDP;
+	else if (strcmp(value, "any") == 0)
+		vip->protocol = 0;
+	else {
+		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
+			     key->expected);
+		return false;
+	}
+	return true;
+}
+
+static bool config_apply_port(struct config_parser *parser, const struct config_key *key,
+			      char *value)
+{
+	return config_value_port(parser, key->name, value, true, &config_current_vip(parser)->port);
+}
+
+static bool config_apply_dscp(struct config_parser *parser, const struct config_key *key,
+			      char *value)
+{
+	uint32_t dscp;
+
+	if (strcmp(value, "none") == 0) {
+		config_current_vip(parser)->dscp = 0;
+		return true;
+	}
+	if (!config_value_number(parser, key->name, value, 1, L3DSR_DSCP_CODES - 1, key->expected,
+				 &dscp))
+		return false;
+	config_current_vip(parser)->dscp = (uint8_t)dscp;
+	return true;
+}
+
+/* The first prime from N on, for N <= L3DSR_MAX_TABLE_SIZE (itself a prime): a suggestion. */
+static uint32_t config_next_prime(uint32_t n)
+{
+	while (!maglev_is_prime(n))
+		n++;
+	return n;
+}
+
+static bool config_apply_table_size(struct config_parser *parser, const struct config_key *key,
+				    char *value)
+{
+	uint32_t size;
+
+	if (!config_value_number(parser, key->name, value, 2, L3DSR_MAX_TABLE_SIZE, key->expected,
+				 &size))
+		return false;
+	if (!maglev_is_prime(size)) {
+		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
+			     key->name, size, config_next_prime(size));
+		return false;
+	}
+	config_current_vip(parser)->table_size = size;
+	return true;
+}
+
+static bool config_backend_add(struct config_parser *parser, const struct backend_config *backend)
+{
+	struct vip_config *vip = config_current_vip(parser);
+	struct config_vip_state *state = &parser->vip_states[parser->config->vip_count - 1];
+
+	if (vip->backend_count == state->backend_capacity) {
+		size_t capacity = state->backend_capacity ? 2 * state->backend_capacity : 4;
+		struct backend_config *backends =
+		    realloc(vip->backends, capacity * sizeof(*vip->backends));
+
+		if (!backends) {
+			parser->out_of_memory = true;
+			return false;
+		}
+		vip->backends = backends;
+		state->backend_capacity = capacity;
+	}
+	vip->backends[vip->backend_count++] = *backend;
+	return true;
+}
+
+static bool config_apply_backend(struct config_parser *parser, const struct config_key *key,
+				 char *value)
+{
+	struct backend_config backend = {.weight = 1, .line = parser->line};
+	char *cursor = value, *token;
+	bool weight_seen = false, valid;
+
+	valid = config_value_address(parser, "backend address", config_next_token(&cursor),
+				     &backend.address);
+	while ((token = config_next_token(&cursor))) {
+		if (strncmp(token, "weight=", 7) != 0) {
+			config_error(parser, parser->line,
+				     "unknown backend option \"%s\" (expected %s)", token,
+				     key->expected);
+			valid = false;
+		} else if (weight_seen) {
+			config_error(parser, parser->line, "duplicate backend option \"weight\"");
+			valid = false;
+		} else {
+			weight_seen = true;
+			valid &= config_value_number(parser, "weight", token + 7, 0,
+						     CONFIG_WEIGHT_MAX, "0..1000", &backend.weight);
+		}
+	}
+	if (!valid)
+		return false;
+	parser->backend_total++;
+	if (parser->backend_total == L3DSR_MAX_BACKENDS + 1)
+		config_error(parser, parser->line, "too many backends (expected at most %u in all)",
+			     L3DSR_MAX_BACKENDS);
+	if (parser->backend_total > L3DSR_MAX_BACKENDS)
+		return false;
+	return config_backend_add(parser, &backend);
+}
+
+static bool config_apply_check(struct config_parser *parser, const struct config_key *key,
+			       char *value)
+{
+	(void)key;
+	return config_check_parse(parser, value, &config_current_vip(parser)->check);
+}
+
+static const struct config_key config_keys[] = {
+    {"xdp-mode", KEY_XDP_MODE, SECTION_GLOBAL, true, true, false, "native, generic or auto",
+     config_apply_xdp_mode},
+    {"hash-seed", KEY_HASH_SEED, SECTION_GLOBAL, true, false, false, "0..4294967295",
+     config_apply_hash_seed},
+    {"flow-table-size", KEY_FLOW_TABLE_SIZE, SECTION_GLOBAL, true, false, false,
+     "0..134217728, 0 disables the flow table", config_apply_flow_table_size},
+    {"flow-inserts-per-second", KEY_FLOW_INSERTS_PER_SECOND, SECTION_GLOBAL, true, false, false,
+     "auto or 0..4294967295, 0 = unlimited", config_apply_flow_inserts},
+    {"statistics-file", KEY_STATISTICS_FILE, SECTION_GLOBAL, true, false, false,
+     "an absolute file name", config_apply_statistics_file},
+    {"probe-ports", KEY_PROBE_PORTS, SECTION_GLOBAL, true, false, false,
+     "FIRST-LAST, ports 1024..65535, at most 4096", config_apply_probe_ports},
+    {"address", KEY_ADDRESS, SECTION_VIP, true, true, false, "a unicast IPv4 or IPv6 address",
+     config_apply_address},
+    {"protocol", KEY_PROTOCOL, SECTION_VIP, true, true, false, "tcp, udp or any",
+     config_apply_protocol},
+    {"port", KEY_PORT, SECTION_VIP, true, true, false, "1..65535 or *", config_apply_port},
+    {"dscp", KEY_DSCP, SECTION_VIP, true, true, false, "1..63 or none", config_apply_dscp},
+    {"table-size", KEY_TABLE_SIZE, SECTION_VIP, true, false, false, "a prime from 2 to 1048573",
+     config_apply_table_size},
+    {"backend", KEY_BACKEND, SECTION_VIP, true, false, true, "ADDRESS [weight=0..1000]",
+     config_apply_backend},
+    {"check", KEY_CHECK, SECTION_VIP, true, false, false, "none, tcp [OPTIONS] or http [OPTIONS]",
+     config_apply_check},
+};
+
+const struct config_key *config_key_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+size_t config_key_names(enum config_section section, enum l3dsr_role role, const char **names,
+			size_t size)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]) && count < size; i++) {
+		const struct config_key *key = &config_keys[i];
+
+		if (key->section == section && (role == ROLE_LB ? key->on_lb : key->on_backend))
+			names[count++] = key->name;
+	}
+	return count;
+}
