@@ -93,10 +93,10 @@ clean:
 .PHONY: all build-all deps check test-run bench format clean
 
 # ---- Installing and packaging (systemd/, debian/, rpm/, tests/install, tests/packaging) ----
-# `make install` lays out exactly DESIGN.md section 4 under DESTDIR; `make deb` and `make rpm`
-# build the packages from a clean copy of the tracked (and new, not ignored) files, so what
-# they test is what a clean clone would build; `make check-install` boots a real systemd in a
-# container and installs the .deb there (tests/install/).
+# `make install` lays out exactly docs/design.md section 4 under DESTDIR; `make deb` and
+# `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
+# so what they test is what a clean clone would build; `make check-install` boots a real
+# systemd in a container and installs the .deb there (tests/install/).
 ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
 -include docs/man/build.mk
 endif

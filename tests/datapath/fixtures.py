@@ -4,10 +4,10 @@
 Every row is {what, program, input, expected verdict, expected output}. The input is a scapy
 expression (kept as text beside the row, and in the generated C for failure messages). The
 expected output is built by scapy too, by evaluating the same expression again with the rewrite
-the design asks for (scenario.lb_rewrite / backend_restore) and letting scapy compute every
-checksum: nothing is ever taken from a program's output. Where the backend depends on the flow
-hash, a row lists one expected frame per backend of the VIP, and rows naming the same flow must
-land on the same one.
+docs/design.md section 1 asks for (scenario.lb_rewrite / backend_restore) and letting scapy
+compute every checksum: nothing is ever taken from a program's output. Where the backend
+depends on the flow hash, a row lists one expected frame per backend of the VIP, and rows naming
+the same flow must land on the same one.
 
 Usage: fixtures.py > fixture_rows.c (deterministic: the same output on every run).
 The configuration the rows run against is scenario.py's (scenario.py > scenario_config.c).

@@ -342,7 +342,7 @@ static void checksums_check(size_t number, const struct frame *input,
 		property_fail(PROPERTY_TRANSPORT_CHECKSUM, number, input, output);
 }
 
-/* For a frame the LB changed or sent on: the TTL rule of the design (steps 2 and 5). */
+/* For a frame the LB changed or sent on: the TTL rule, docs/design.md section 1.1 steps 5 and 8. */
 static int lb_ttl_right(int family, const struct frame *input, const struct harness_result *output)
 {
 	size_t offset = family == 4 ? 22 : 21;
