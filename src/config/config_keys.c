@@ -5,7 +5,7 @@
 
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
-#include "src/lb/maglev.h"
+#include "src/common/prime.h"
 
 /* Upper bound of flow-table-size: the LRU map's memory (about 100 bytes an entry) stays
  * within what a load balancer can spare, and the kernel accepts the size. */
@@ -170,14 +170,6 @@ static bool config_apply_dscp(struct config_parser *parser, const struct config_
 	return true;
 }
 
-/* The first prime from N on, for N <= L3DSR_MAX_TABLE_SIZE (itself a prime): a suggestion. */
-static uint32_t config_next_prime(uint32_t n)
-{
-	while (!maglev_is_prime(n))
-		n++;
-	return n;
-}
-
 static bool config_apply_table_size(struct config_parser *parser, const struct config_key *key,
 				    char *value)
 {
@@ -186,9 +178,9 @@ static bool config_apply_table_size(struct config_parser *parser, const struct c
 	if (!config_value_number(parser, key->name, value, 2, L3DSR_MAX_TABLE_SIZE, key->expected,
 				 &size))
 		return false;
-	if (!maglev_is_prime(size)) {
+	if (!prime_test(size)) {
 		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
-			     key->name, size, config_next_prime(size));
+			     key->name, size, prime_next(size));
 		return false;
 	}
 	config_current_vip(parser)->table_size = size;
