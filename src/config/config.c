@@ -6,12 +6,8 @@
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
 
-struct vip_config *config_current_vip(struct config_parser *parser)
-{
-	return &parser->config->vips[parser->config->vip_count - 1];
-}
-
-struct config_key_state *config_current_keys(struct config_parser *parser)
+/* The keys given so far in the section being read. */
+static struct config_key_state *config_current_keys(struct config_parser *parser)
 {
 	if (parser->section == SECTION_GLOBAL)
 		return &parser->global_keys;

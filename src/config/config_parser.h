@@ -103,7 +103,14 @@ struct config_key {
 	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value);
 };
 
-/* config_keys.c */
+/* The VIP whose section is being read: the last one added. Inline, so that the key callbacks
+ * (config_keys.c) read the parser's state without calling back into the reader (config.c). */
+static inline struct vip_config *config_current_vip(struct config_parser *parser)
+{
+	return &parser->config->vips[parser->config->vip_count - 1];
+}
+
+/* config_keys.c: the key table, which config.c uses; its callbacks never call config.c. */
 const struct config_key *config_key_find(const char *name);
 /* The names of the keys valid in SECTION for ROLE, for suggestions; returns how many. */
 size_t config_key_names(enum config_section section, enum l3dsr_role role, const char **names,
@@ -142,9 +149,5 @@ void config_messages_free(struct config_messages *messages);
 
 /* config_validate.c: the checks that need the whole file (missing keys, conflicts). */
 void config_validate(struct config_parser *parser);
-
-/* config.c */
-struct vip_config *config_current_vip(struct config_parser *parser);
-struct config_key_state *config_current_keys(struct config_parser *parser);
 
 #endif /* L3DSR_CONFIG_PARSER_H */
