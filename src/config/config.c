@@ -175,7 +175,7 @@ static void config_unknown_key(struct config_parser *parser, const char *key)
 static bool config_key_allowed(struct config_parser *parser, const struct config_key *key)
 {
 	/* The role first: in backend.conf a key of lb.conf is wrong in any section. */
-	if (parser->role == ROLE_BACKEND && !key->on_backend) {
+	if (!config_key_in_file(key, parser->role)) {
 		config_error(parser, parser->line,
 			     "key \"%s\" is only for lb.conf (not valid in backend.conf)",
 			     key->name);

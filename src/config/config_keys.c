@@ -251,31 +251,119 @@ static bool config_apply_check(struct config_parser *parser, const struct config
 }
 
 static const struct config_key config_keys[] = {
-    {"xdp-mode", KEY_XDP_MODE, SECTION_GLOBAL, true, true, false, "native, generic or auto",
-     config_apply_xdp_mode},
-    {"hash-seed", KEY_HASH_SEED, SECTION_GLOBAL, true, false, false, "0..4294967295",
-     config_apply_hash_seed},
-    {"flow-table-size", KEY_FLOW_TABLE_SIZE, SECTION_GLOBAL, true, false, false,
-     "0..134217728, 0 disables the flow table", config_apply_flow_table_size},
-    {"flow-inserts-per-second", KEY_FLOW_INSERTS_PER_SECOND, SECTION_GLOBAL, true, false, false,
-     "auto or 0..4294967295, 0 = unlimited", config_apply_flow_inserts},
-    {"statistics-file", KEY_STATISTICS_FILE, SECTION_GLOBAL, true, false, false,
-     "an absolute file name", config_apply_statistics_file},
-    {"probe-ports", KEY_PROBE_PORTS, SECTION_GLOBAL, true, false, false,
-     "FIRST-LAST, ports 1024..65535, at most 4096", config_apply_probe_ports},
-    {"address", KEY_ADDRESS, SECTION_VIP, true, true, false, "a unicast IPv4 or IPv6 address",
-     config_apply_address},
-    {"protocol", KEY_PROTOCOL, SECTION_VIP, true, true, false, "tcp, udp or any",
-     config_apply_protocol},
-    {"port", KEY_PORT, SECTION_VIP, true, true, false, "1..65535 or *", config_apply_port},
-    {"dscp", KEY_DSCP, SECTION_VIP, true, true, false, "1..63 or none", config_apply_dscp},
-    {"table-size", KEY_TABLE_SIZE, SECTION_VIP, true, false, false, "a prime from 2 to 1048573",
-     config_apply_table_size},
-    {"backend", KEY_BACKEND, SECTION_VIP, true, false, true, "ADDRESS [weight=0..1000]",
-     config_apply_backend},
-    {"check", KEY_CHECK, SECTION_VIP, true, false, false, "none, tcp [OPTIONS] or http [OPTIONS]",
-     config_apply_check},
+    {
+	.name = "xdp-mode",
+	.id = KEY_XDP_MODE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "native, generic or auto",
+	.apply = config_apply_xdp_mode,
+    },
+    {
+	.name = "hash-seed",
+	.id = KEY_HASH_SEED,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "0..4294967295",
+	.apply = config_apply_hash_seed,
+    },
+    {
+	.name = "flow-table-size",
+	.id = KEY_FLOW_TABLE_SIZE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "0..134217728, 0 disables the flow table",
+	.apply = config_apply_flow_table_size,
+    },
+    {
+	.name = "flow-inserts-per-second",
+	.id = KEY_FLOW_INSERTS_PER_SECOND,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "auto or 0..4294967295, 0 = unlimited",
+	.apply = config_apply_flow_inserts,
+    },
+    {
+	.name = "statistics-file",
+	.id = KEY_STATISTICS_FILE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "an absolute file name",
+	.apply = config_apply_statistics_file,
+    },
+    {
+	.name = "probe-ports",
+	.id = KEY_PROBE_PORTS,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "FIRST-LAST, ports 1024..65535, at most 4096",
+	.apply = config_apply_probe_ports,
+    },
+    {
+	.name = "address",
+	.id = KEY_ADDRESS,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "a unicast IPv4 or IPv6 address",
+	.apply = config_apply_address,
+    },
+    {
+	.name = "protocol",
+	.id = KEY_PROTOCOL,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "tcp, udp or any",
+	.apply = config_apply_protocol,
+    },
+    {
+	.name = "port",
+	.id = KEY_PORT,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "1..65535 or *",
+	.apply = config_apply_port,
+    },
+    {
+	.name = "dscp",
+	.id = KEY_DSCP,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "1..63 or none",
+	.apply = config_apply_dscp,
+    },
+    {
+	.name = "table-size",
+	.id = KEY_TABLE_SIZE,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.expected = "a prime from 2 to 1048573",
+	.apply = config_apply_table_size,
+    },
+    {
+	.name = "backend",
+	.id = KEY_BACKEND,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.repeatable = true,
+	.expected = "ADDRESS [weight=0..1000]",
+	.apply = config_apply_backend,
+    },
+    {
+	.name = "check",
+	.id = KEY_CHECK,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.expected = "none, tcp [OPTIONS] or http [OPTIONS]",
+	.apply = config_apply_check,
+    },
 };
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == KEY_COUNT,
+	       "one entry in config_keys per enum config_key_id");
+
+bool config_key_in_file(const struct config_key *key, enum l3dsr_role role)
+{
+	return key->files & (1U << role);
+}
 
 const struct config_key *config_key_find(const char *name)
 {
@@ -293,7 +381,7 @@ size_t config_key_names(enum config_section section, enum l3dsr_role role, const
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]) && count < size; i++) {
 		const struct config_key *key = &config_keys[i];
 
-		if (key->section == section && (role == ROLE_LB ? key->on_lb : key->on_backend))
+		if (key->section == section && config_key_in_file(key, role))
 			names[count++] = key->name;
 	}
 	return count;

@@ -90,14 +90,17 @@ struct config_parser {
 	bool out_of_memory;
 };
 
+/* The files a key may be given in (struct config_key.files): one bit per role. */
+#define IN_LB_CONF	(1U << ROLE_LB)
+#define IN_BACKEND_CONF (1U << ROLE_BACKEND)
+
 /* One key of a section: where it is valid, how its value is read. */
 struct config_key {
 	const char *name;
 	enum config_key_id id;
 	enum config_section section;
-	bool on_lb;
-	bool on_backend;
-	bool repeatable;
+	unsigned int files;   /* IN_LB_CONF, IN_BACKEND_CONF or both */
+	bool repeatable;      /* may be given more than once in a section (backend) */
 	const char *expected; /* the "(expected ...)" part of a message about its value */
 	/* Reads VALUE (trimmed, not empty, writable); returns false after reporting an error. */
 	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value);
@@ -112,6 +115,8 @@ static inline struct vip_config *config_current_vip(struct config_parser *parser
 
 /* config_keys.c: the key table, which config.c uses; its callbacks never call config.c. */
 const struct config_key *config_key_find(const char *name);
+/* Whether KEY may be given in the file of ROLE (lb.conf or backend.conf). */
+bool config_key_in_file(const struct config_key *key, enum l3dsr_role role);
 /* The names of the keys valid in SECTION for ROLE, for suggestions; returns how many. */
 size_t config_key_names(enum config_section section, enum l3dsr_role role, const char **names,
 			size_t size);
