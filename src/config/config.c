@@ -198,9 +198,9 @@ static bool config_key_allowed(struct config_parser *parser, const struct config
 static void config_parse_assignment(struct config_parser *parser, char *line)
 {
 	char *equals = strchr(line, '=');
+	char *name, *value, expected[CONFIG_EXPECTED_MAX];
 	const struct config_key *key;
 	struct config_key_state *keys;
-	char *name, *value;
 
 	if (parser->section == SECTION_SKIPPED)
 		return;
@@ -238,13 +238,14 @@ static void config_parse_assignment(struct config_parser *parser, char *line)
 	}
 	if (!keys->line[key->id])
 		keys->line[key->id] = parser->line;
+	config_key_expected(key, expected, sizeof(expected));
 	if (!*value) {
 		config_error(parser, parser->line, "missing value for %s (expected %s)", key->name,
-			     key->expected);
+			     expected);
 		keys->invalid[key->id] = true;
 		return;
 	}
-	if (!key->apply(parser, key, value))
+	if (!key->apply(parser, key, value, expected))
 		keys->invalid[key->id] = true;
 }
 

@@ -13,7 +13,7 @@
 #define CONFIG_WEIGHT_MAX     1000
 
 static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
-				  char *value)
+				  char *value, const char *expected)
 {
 	static const struct {
 		const char *name;
@@ -31,36 +31,36 @@ static bool config_apply_xdp_mode(struct config_parser *parser, const struct con
 		}
 	}
 	config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-		     key->expected);
+		     expected);
 	return false;
 }
 
 static bool config_apply_hash_seed(struct config_parser *parser, const struct config_key *key,
-				   char *value)
+				   char *value, const char *expected)
 {
-	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->hash_seed);
 }
 
 static bool config_apply_flow_table_size(struct config_parser *parser, const struct config_key *key,
-					 char *value)
+					 char *value, const char *expected)
 {
-	return config_value_number(parser, key->name, value, 0, CONFIG_FLOW_TABLE_MAX,
-				   key->expected, &parser->config->flow_table_size);
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
+				   &parser->config->flow_table_size);
 }
 
 static bool config_apply_flow_inserts(struct config_parser *parser, const struct config_key *key,
-				      char *value)
+				      char *value, const char *expected)
 {
 	parser->config->flow_inserts_auto = strcmp(value, "auto") == 0;
 	if (parser->config->flow_inserts_auto)
 		return true;
-	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->flow_inserts_per_second);
 }
 
 static bool config_apply_statistics_file(struct config_parser *parser, const struct config_key *key,
-					 char *value)
+					 char *value, const char *expected)
 {
 	char *file = parser->config->statistics_file;
 	size_t length = strlen(value);
@@ -68,7 +68,7 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 	if (value[0] != '/') {
 		config_error(parser, parser->line,
 			     "%s \"%s\" is not an absolute path (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	if (length >= sizeof(parser->config->statistics_file)) {
@@ -81,7 +81,7 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
 			config_error(parser, parser->line,
 				     "%s \"%s\" holds a control character (expected %s)", key->name,
-				     value, key->expected);
+				     value, expected);
 			return false;
 		}
 	}
@@ -91,31 +91,31 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 
 /* "FIRST-LAST": unprivileged ports, at most as many as the probes map holds. */
 static bool config_apply_probe_ports(struct config_parser *parser, const struct config_key *key,
-				     char *value)
+				     char *value, const char *expected)
 {
 	char *dash = strchr(value, '-');
 	uint32_t first, last;
 
 	if (!dash || dash == value || !dash[1]) {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	*dash = '\0';
-	if (!config_value_number(parser, "first probe port", value, CONFIG_PROBE_PORT_MIN, 65535,
-				 key->expected, &first) ||
-	    !config_value_number(parser, "last probe port", dash + 1, CONFIG_PROBE_PORT_MIN, 65535,
-				 key->expected, &last))
+	if (!config_value_number(parser, "first probe port", value, key->min, key->max, expected,
+				 &first) ||
+	    !config_value_number(parser, "last probe port", dash + 1, key->min, key->max, expected,
+				 &last))
 		return false;
 	if (first > last) {
 		config_error(parser, parser->line,
 			     "%s %u-%u: the first port is above the last (expected %s)", key->name,
-			     first, last, key->expected);
+			     first, last, expected);
 		return false;
 	}
-	if (last - first + 1 > L3DSR_MAX_PROBE_PORTS) {
+	if (last - first + 1 > key->count_max) {
 		config_error(parser, parser->line, "%s %u-%u holds %u ports (expected at most %u)",
-			     key->name, first, last, last - first + 1, L3DSR_MAX_PROBE_PORTS);
+			     key->name, first, last, last - first + 1, key->count_max);
 		return false;
 	}
 	parser->config->probe_port_first = (uint16_t)first;
@@ -124,13 +124,14 @@ static bool config_apply_probe_ports(struct config_parser *parser, const struct 
 }
 
 static bool config_apply_address(struct config_parser *parser, const struct config_key *key,
-				 char *value)
+				 char *value, const char *expected)
 {
+	(void)expected; /* config_value_address says the same */
 	return config_value_address(parser, key->name, value, &config_current_vip(parser)->address);
 }
 
 static bool config_apply_protocol(struct config_parser *parser, const struct config_key *key,
-				  char *value)
+				  char *value, const char *expected)
 {
 	struct vip_config *vip = config_current_vip(parser);
 
@@ -142,20 +143,21 @@ static bool config_apply_protocol(struct config_parser *parser, const struct con
 		vip->protocol = 0;
 	else {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	return true;
 }
 
 static bool config_apply_port(struct config_parser *parser, const struct config_key *key,
-			      char *value)
+			      char *value, const char *expected)
 {
+	(void)expected; /* config_value_port says the same */
 	return config_value_port(parser, key->name, value, true, &config_current_vip(parser)->port);
 }
 
 static bool config_apply_dscp(struct config_parser *parser, const struct config_key *key,
-			      char *value)
+			      char *value, const char *expected)
 {
 	uint32_t dscp;
 
@@ -163,20 +165,18 @@ static bool config_apply_dscp(struct config_parser *parser, const struct config_
 		config_current_vip(parser)->dscp = 0;
 		return true;
 	}
-	if (!config_value_number(parser, key->name, value, 1, L3DSR_DSCP_CODES - 1, key->expected,
-				 &dscp))
+	if (!config_value_number(parser, key->name, value, key->min, key->max, expected, &dscp))
 		return false;
 	config_current_vip(parser)->dscp = (uint8_t)dscp;
 	return true;
 }
 
 static bool config_apply_table_size(struct config_parser *parser, const struct config_key *key,
-				    char *value)
+				    char *value, const char *expected)
 {
 	uint32_t size;
 
-	if (!config_value_number(parser, key->name, value, 2, L3DSR_MAX_TABLE_SIZE, key->expected,
-				 &size))
+	if (!config_value_number(parser, key->name, value, key->min, key->max, expected, &size))
 		return false;
 	if (!prime_test(size)) {
 		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
@@ -209,11 +209,13 @@ static bool config_backend_add(struct config_parser *parser, const struct backen
 }
 
 static bool config_apply_backend(struct config_parser *parser, const struct config_key *key,
-				 char *value)
+				 char *value, const char *expected)
 {
 	struct backend_config backend = {.weight = 1, .line = parser->line};
-	char *cursor = value, *token;
+	char *cursor = value, *token, weight_expected[CONFIG_EXPECTED_MAX];
 	bool weight_seen = false, valid;
+
+	snprintf(weight_expected, sizeof(weight_expected), "%u..%u", key->min, key->max);
 
 	valid = config_value_address(parser, "backend address", config_next_token(&cursor),
 				     &backend.address);
@@ -221,15 +223,15 @@ static bool config_apply_backend(struct config_parser *parser, const struct conf
 		if (strncmp(token, "weight=", 7) != 0) {
 			config_error(parser, parser->line,
 				     "unknown backend option \"%s\" (expected %s)", token,
-				     key->expected);
+				     expected);
 			valid = false;
 		} else if (weight_seen) {
 			config_error(parser, parser->line, "duplicate backend option \"weight\"");
 			valid = false;
 		} else {
 			weight_seen = true;
-			valid &= config_value_number(parser, "weight", token + 7, 0,
-						     CONFIG_WEIGHT_MAX, "0..1000", &backend.weight);
+			valid &= config_value_number(parser, "weight", token + 7, key->min,
+						     key->max, weight_expected, &backend.weight);
 		}
 	}
 	if (!valid)
@@ -244,9 +246,10 @@ static bool config_apply_backend(struct config_parser *parser, const struct conf
 }
 
 static bool config_apply_check(struct config_parser *parser, const struct config_key *key,
-			       char *value)
+			       char *value, const char *expected)
 {
 	(void)key;
+	(void)expected;
 	return config_check_parse(parser, value, &config_current_vip(parser)->check);
 }
 
@@ -264,7 +267,8 @@ static const struct config_key config_keys[] = {
 	.id = KEY_HASH_SEED,
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
-	.expected = "0..4294967295",
+	.max = UINT32_MAX,
+	.expected = "%u..%u",
 	.apply = config_apply_hash_seed,
     },
     {
@@ -272,7 +276,8 @@ static const struct config_key config_keys[] = {
 	.id = KEY_FLOW_TABLE_SIZE,
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
-	.expected = "0..134217728, 0 disables the flow table",
+	.max = CONFIG_FLOW_TABLE_MAX,
+	.expected = "%u..%u, 0 disables the flow table",
 	.apply = config_apply_flow_table_size,
     },
     {
@@ -280,7 +285,8 @@ static const struct config_key config_keys[] = {
 	.id = KEY_FLOW_INSERTS_PER_SECOND,
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
-	.expected = "auto or 0..4294967295, 0 = unlimited",
+	.max = UINT32_MAX,
+	.expected = "auto or %u..%u, 0 = unlimited",
 	.apply = config_apply_flow_inserts,
     },
     {
@@ -296,7 +302,10 @@ static const struct config_key config_keys[] = {
 	.id = KEY_PROBE_PORTS,
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
-	.expected = "FIRST-LAST, ports 1024..65535, at most 4096",
+	.min = CONFIG_PROBE_PORT_MIN,
+	.max = CONFIG_PORT_MAX,
+	.count_max = L3DSR_MAX_PROBE_PORTS,
+	.expected = "FIRST-LAST, ports %u..%u, at most %u",
 	.apply = config_apply_probe_ports,
     },
     {
@@ -320,7 +329,9 @@ static const struct config_key config_keys[] = {
 	.id = KEY_PORT,
 	.section = SECTION_VIP,
 	.files = IN_LB_CONF | IN_BACKEND_CONF,
-	.expected = "1..65535 or *",
+	.min = CONFIG_PORT_MIN,
+	.max = CONFIG_PORT_MAX,
+	.expected = "%u..%u or *",
 	.apply = config_apply_port,
     },
     {
@@ -328,7 +339,9 @@ static const struct config_key config_keys[] = {
 	.id = KEY_DSCP,
 	.section = SECTION_VIP,
 	.files = IN_LB_CONF | IN_BACKEND_CONF,
-	.expected = "1..63 or none",
+	.min = CONFIG_DSCP_MIN,
+	.max = CONFIG_DSCP_MAX,
+	.expected = "%u..%u or none",
 	.apply = config_apply_dscp,
     },
     {
@@ -336,7 +349,9 @@ static const struct config_key config_keys[] = {
 	.id = KEY_TABLE_SIZE,
 	.section = SECTION_VIP,
 	.files = IN_LB_CONF,
-	.expected = "a prime from 2 to 1048573",
+	.min = 2, /* the smallest prime */
+	.max = L3DSR_MAX_TABLE_SIZE,
+	.expected = "a prime from %u to %u",
 	.apply = config_apply_table_size,
     },
     {
@@ -345,7 +360,8 @@ static const struct config_key config_keys[] = {
 	.section = SECTION_VIP,
 	.files = IN_LB_CONF,
 	.repeatable = true,
-	.expected = "ADDRESS [weight=0..1000]",
+	.max = CONFIG_WEIGHT_MAX,
+	.expected = "ADDRESS [weight=%u..%u]",
 	.apply = config_apply_backend,
     },
     {
@@ -359,6 +375,15 @@ static const struct config_key config_keys[] = {
 };
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == KEY_COUNT,
 	       "one entry in config_keys per enum config_key_id");
+
+/* The formats come from the table above, where each is written for its key's bounds. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void config_key_expected(const struct config_key *key, char *text, size_t size)
+{
+	snprintf(text, size, key->expected, key->min, key->max, key->count_max);
+}
+#pragma GCC diagnostic pop
 
 bool config_key_in_file(const struct config_key *key, enum l3dsr_role role)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "src/config/config.h"
+#include "bpf/l3dsr_common.h"
 
 /* Longer lines are an error rather than being cut, so nothing is ever silently truncated. */
 #define CONFIG_LINE_MAX 1024
@@ -20,6 +21,14 @@
 #define CONFIG_PROBE_PORT_FIRST 61000
 #define CONFIG_PROBE_PORT_LAST	61999
 #define CONFIG_PROBE_PORT_MIN	1024
+/* The ranges of values that several checks share: the checks and the messages that state the
+ * ranges both take them from here, so changing one changes the other. */
+#define CONFIG_PORT_MIN 1U
+#define CONFIG_PORT_MAX 65535U
+#define CONFIG_DSCP_MIN 1U /* 0 is "dscp = none": the packets are not marked */
+#define CONFIG_DSCP_MAX (L3DSR_DSCP_CODES - 1U)
+/* Room for the "(expected ...)" part of a message, formatted from the ranges above. */
+#define CONFIG_EXPECTED_MAX 128
 
 enum config_section {
 	SECTION_NONE,	 /* before the first section header */
@@ -99,11 +108,19 @@ struct config_key {
 	const char *name;
 	enum config_key_id id;
 	enum config_section section;
-	unsigned int files;   /* IN_LB_CONF, IN_BACKEND_CONF or both */
-	bool repeatable;      /* may be given more than once in a section (backend) */
-	const char *expected; /* the "(expected ...)" part of a message about its value */
-	/* Reads VALUE (trimmed, not empty, writable); returns false after reporting an error. */
-	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value);
+	unsigned int files; /* IN_LB_CONF, IN_BACKEND_CONF or both */
+	bool repeatable;    /* may be given more than once in a section (backend) */
+	/* The bounds of its numbers (none: 0), which APPLY checks and EXPECTED states. */
+	uint32_t min;
+	uint32_t max;
+	uint32_t count_max; /* the most numbers a value may hold (probe-ports: ports) */
+	/* The "(expected ...)" part of a message about its value: a printf format whose %u
+	 * conversions, if any, take MIN, MAX and COUNT_MAX in that order (config_key_expected). */
+	const char *expected;
+	/* Reads VALUE (trimmed, not empty, writable); EXPECTED is the key's, formatted. Returns
+	 * false after reporting an error. */
+	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value,
+		      const char *expected);
 };
 
 /* The VIP whose section is being read: the last one added. Inline, so that the key callbacks
@@ -115,6 +132,8 @@ static inline struct vip_config *config_current_vip(struct config_parser *parser
 
 /* config_keys.c: the key table, which config.c uses; its callbacks never call config.c. */
 const struct config_key *config_key_find(const char *name);
+/* Writes KEY's "(expected ...)" text, its bounds filled in, into TEXT of SIZE. */
+void config_key_expected(const struct config_key *key, char *text, size_t size);
 /* Whether KEY may be given in the file of ROLE (lb.conf or backend.conf). */
 bool config_key_in_file(const struct config_key *key, enum l3dsr_role role);
 /* The names of the keys valid in SECTION for ROLE, for suggestions; returns how many. */
@@ -128,8 +147,9 @@ void config_check_defaults(struct check_config *check);
 /* config_values.c: each returns false after reporting "bad KEY ..." or "... out of range". */
 bool config_value_number(struct config_parser *parser, const char *what, const char *text,
 			 uint32_t min, uint32_t max, const char *expected, uint32_t *value);
+/* A duration ("250ms", "2s") within MIN_MS..MAX_MS; a message cites EXAMPLE_MS. */
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
-			   uint32_t min_ms, uint32_t max_ms, const char *expected,
+			   uint32_t min_ms, uint32_t max_ms, uint32_t example_ms,
 			   uint32_t *value_ms);
 bool config_value_address(struct config_parser *parser, const char *what, const char *text,
 			  struct config_address *address);

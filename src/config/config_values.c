@@ -1,6 +1,7 @@
 /* config_values.c: reads the value types of the configuration (numbers, durations, addresses,
  * ports, names) and reports a bad one as "bad WHAT ..." or "WHAT ... out of range". */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "src/config/config_parser.h"
@@ -70,13 +71,29 @@ bool config_value_number(struct config_parser *parser, const char *what, const c
 	return true;
 }
 
+/* "100ms", or "2s" for whole seconds: a duration as a value would be written. */
+static void config_duration_text(uint32_t ms, char *text, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(text, size, "%us", ms / 1000);
+	else
+		snprintf(text, size, "%ums", ms);
+}
+
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
-			   uint32_t min_ms, uint32_t max_ms, const char *expected,
+			   uint32_t min_ms, uint32_t max_ms, uint32_t example_ms,
 			   uint32_t *value_ms)
 {
+	char min[16], max[16], example[16], expected[CONFIG_EXPECTED_MAX];
 	uint64_t number;
 	size_t digits = config_read_digits(text, &number);
 	const char *unit = text + digits;
+
+	config_duration_text(min_ms, min, sizeof(min));
+	config_duration_text(max_ms, max, sizeof(max));
+	config_duration_text(example_ms, example, sizeof(example));
+	snprintf(expected, sizeof(expected), "a duration from %s to %s, e.g. %s", min, max,
+		 example);
 
 	if (digits == 0 || (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0)) {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", what, text,
@@ -167,14 +184,17 @@ bool config_address_equal(const struct config_address *a, const struct config_ad
 bool config_value_port(struct config_parser *parser, const char *what, const char *text,
 		       bool wildcard, uint16_t *port)
 {
+	char expected[CONFIG_EXPECTED_MAX];
 	uint32_t number;
 
 	if (wildcard && strcmp(text, "*") == 0) {
 		*port = 0;
 		return true;
 	}
-	if (!config_value_number(parser, what, text, 1, 65535,
-				 wildcard ? "1..65535 or *" : "1..65535", &number))
+	snprintf(expected, sizeof(expected), "%u..%u%s", CONFIG_PORT_MIN, CONFIG_PORT_MAX,
+		 wildcard ? " or *" : "");
+	if (!config_value_number(parser, what, text, CONFIG_PORT_MIN, CONFIG_PORT_MAX, expected,
+				 &number))
 		return false;
 	*port = (uint16_t)number;
 	return true;
