@@ -66,6 +66,19 @@ static bool config_check_text_ok(const char *text, const char *allowed, size_t s
 	return true;
 }
 
+/* "a duration from 100ms to 3600s, e.g. 2s": the bounds of interval or timeout, and its
+ * default as the example. */
+static void config_check_duration_expected(uint32_t min_ms, uint32_t example_ms, char *text,
+					   size_t size)
+{
+	char min[16], max[16], example[16];
+
+	config_duration_text(min_ms, min, sizeof(min));
+	config_duration_text(CHECK_DURATION_MAX_MS, max, sizeof(max));
+	config_duration_text(example_ms, example, sizeof(example));
+	snprintf(text, size, "a duration from %s to %s, e.g. %s", min, max, example);
+}
+
 static bool config_check_option(struct config_parser *parser, enum check_option option,
 				const char *value, struct check_config *check)
 {
@@ -81,13 +94,15 @@ static bool config_check_option(struct config_parser *parser, enum check_option 
 		check->port = port;
 		return true;
 	case OPTION_INTERVAL:
+		config_check_duration_expected(CHECK_INTERVAL_MIN_MS, CHECK_DEFAULT_INTERVAL_MS,
+					       expected, sizeof(expected));
 		return config_value_duration(parser, "check interval", value, CHECK_INTERVAL_MIN_MS,
-					     CHECK_DURATION_MAX_MS, CHECK_DEFAULT_INTERVAL_MS,
-					     &check->interval_ms);
+					     CHECK_DURATION_MAX_MS, expected, &check->interval_ms);
 	case OPTION_TIMEOUT:
+		config_check_duration_expected(CHECK_TIMEOUT_MIN_MS, CHECK_DEFAULT_TIMEOUT_MS,
+					       expected, sizeof(expected));
 		return config_value_duration(parser, "check timeout", value, CHECK_TIMEOUT_MIN_MS,
-					     CHECK_DURATION_MAX_MS, CHECK_DEFAULT_TIMEOUT_MS,
-					     &check->timeout_ms);
+					     CHECK_DURATION_MAX_MS, expected, &check->timeout_ms);
 	case OPTION_RISE:
 	case OPTION_FALL:
 		snprintf(expected, sizeof(expected), "%u..%u", CHECK_COUNT_MIN, CHECK_COUNT_MAX);

@@ -268,7 +268,7 @@ static const struct config_key config_keys[] = {
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
 	.max = UINT32_MAX,
-	.expected = "%u..%u",
+	.expected = "%s..%s",
 	.apply = config_apply_hash_seed,
     },
     {
@@ -277,7 +277,7 @@ static const struct config_key config_keys[] = {
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
 	.max = CONFIG_FLOW_TABLE_MAX,
-	.expected = "%u..%u, 0 disables the flow table",
+	.expected = "%s..%s, 0 disables the flow table",
 	.apply = config_apply_flow_table_size,
     },
     {
@@ -286,7 +286,7 @@ static const struct config_key config_keys[] = {
 	.section = SECTION_GLOBAL,
 	.files = IN_LB_CONF,
 	.max = UINT32_MAX,
-	.expected = "auto or %u..%u, 0 = unlimited",
+	.expected = "auto or %s..%s, 0 = unlimited",
 	.apply = config_apply_flow_inserts,
     },
     {
@@ -305,7 +305,7 @@ static const struct config_key config_keys[] = {
 	.min = CONFIG_PROBE_PORT_MIN,
 	.max = CONFIG_PORT_MAX,
 	.count_max = L3DSR_MAX_PROBE_PORTS,
-	.expected = "FIRST-LAST, ports %u..%u, at most %u",
+	.expected = "FIRST-LAST, ports %s..%s, at most %s",
 	.apply = config_apply_probe_ports,
     },
     {
@@ -331,7 +331,7 @@ static const struct config_key config_keys[] = {
 	.files = IN_LB_CONF | IN_BACKEND_CONF,
 	.min = CONFIG_PORT_MIN,
 	.max = CONFIG_PORT_MAX,
-	.expected = "%u..%u or *",
+	.expected = "%s..%s or *",
 	.apply = config_apply_port,
     },
     {
@@ -341,7 +341,7 @@ static const struct config_key config_keys[] = {
 	.files = IN_LB_CONF | IN_BACKEND_CONF,
 	.min = CONFIG_DSCP_MIN,
 	.max = CONFIG_DSCP_MAX,
-	.expected = "%u..%u or none",
+	.expected = "%s..%s or none",
 	.apply = config_apply_dscp,
     },
     {
@@ -351,7 +351,7 @@ static const struct config_key config_keys[] = {
 	.files = IN_LB_CONF,
 	.min = 2, /* the smallest prime */
 	.max = L3DSR_MAX_TABLE_SIZE,
-	.expected = "a prime from %u to %u",
+	.expected = "a prime from %s to %s",
 	.apply = config_apply_table_size,
     },
     {
@@ -361,7 +361,7 @@ static const struct config_key config_keys[] = {
 	.files = IN_LB_CONF,
 	.repeatable = true,
 	.max = CONFIG_WEIGHT_MAX,
-	.expected = "ADDRESS [weight=%u..%u]",
+	.expected = "ADDRESS [weight=%s..%s]",
 	.apply = config_apply_backend,
     },
     {
@@ -376,12 +376,28 @@ static const struct config_key config_keys[] = {
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == KEY_COUNT,
 	       "one entry in config_keys per enum config_key_id");
 
-/* The formats come from the table above, where each is written for its key's bounds. */
+/* A bound of KEY as its messages write it: a number, or a duration ("100ms", "2s"). */
+static void config_key_bound_text(const struct config_key *key, uint32_t bound, char *text,
+				  size_t size)
+{
+	if (key->duration)
+		config_duration_text(bound, text, size);
+	else
+		snprintf(text, size, "%u", bound);
+}
+
+/* The formats are the table's, each written for its key's bounds; their only conversions are
+ * %s, and every argument is text, so a format cannot read an argument as the wrong type. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 void config_key_expected(const struct config_key *key, char *text, size_t size)
 {
-	snprintf(text, size, key->expected, key->min, key->max, key->count_max);
+	char min[16], max[16], count_max[16];
+
+	config_key_bound_text(key, key->min, min, sizeof(min));
+	config_key_bound_text(key, key->max, max, sizeof(max));
+	snprintf(count_max, sizeof(count_max), "%u", key->count_max);
+	snprintf(text, size, key->expected, min, max, count_max);
 }
 #pragma GCC diagnostic pop
 

@@ -114,8 +114,10 @@ struct config_key {
 	uint32_t min;
 	uint32_t max;
 	uint32_t count_max; /* the most numbers a value may hold (probe-ports: ports) */
-	/* The "(expected ...)" part of a message about its value: a printf format whose %u
-	 * conversions, if any, take MIN, MAX and COUNT_MAX in that order (config_key_expected). */
+	bool duration;	    /* MIN and MAX are milliseconds, written as durations ("2s") */
+	/* The "(expected ...)" part of a message about its value: a printf format whose %s
+	 * conversions, if any, take MIN, MAX and COUNT_MAX as text, in that order (see
+	 * config_key_expected). */
 	const char *expected;
 	/* Reads VALUE (trimmed, not empty, writable); EXPECTED is the key's, formatted. Returns
 	 * false after reporting an error. */
@@ -147,10 +149,11 @@ void config_check_defaults(struct check_config *check);
 /* config_values.c: each returns false after reporting "bad KEY ..." or "... out of range". */
 bool config_value_number(struct config_parser *parser, const char *what, const char *text,
 			 uint32_t min, uint32_t max, const char *expected, uint32_t *value);
-/* A duration ("250ms", "2s") within MIN_MS..MAX_MS; a message cites EXAMPLE_MS. */
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
-			   uint32_t min_ms, uint32_t max_ms, uint32_t example_ms,
+			   uint32_t min_ms, uint32_t max_ms, const char *expected,
 			   uint32_t *value_ms);
+/* MS as a duration is written: "100ms", or "2s" for whole seconds; TEXT of SIZE >= 16. */
+void config_duration_text(uint32_t ms, char *text, size_t size);
 bool config_value_address(struct config_parser *parser, const char *what, const char *text,
 			  struct config_address *address);
 bool config_value_port(struct config_parser *parser, const char *what, const char *text,

@@ -71,8 +71,7 @@ bool config_value_number(struct config_parser *parser, const char *what, const c
 	return true;
 }
 
-/* "100ms", or "2s" for whole seconds: a duration as a value would be written. */
-static void config_duration_text(uint32_t ms, char *text, size_t size)
+void config_duration_text(uint32_t ms, char *text, size_t size)
 {
 	if (ms % 1000 == 0)
 		snprintf(text, size, "%us", ms / 1000);
@@ -81,19 +80,12 @@ static void config_duration_text(uint32_t ms, char *text, size_t size)
 }
 
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
-			   uint32_t min_ms, uint32_t max_ms, uint32_t example_ms,
+			   uint32_t min_ms, uint32_t max_ms, const char *expected,
 			   uint32_t *value_ms)
 {
-	char min[16], max[16], example[16], expected[CONFIG_EXPECTED_MAX];
 	uint64_t number;
 	size_t digits = config_read_digits(text, &number);
 	const char *unit = text + digits;
-
-	config_duration_text(min_ms, min, sizeof(min));
-	config_duration_text(max_ms, max, sizeof(max));
-	config_duration_text(example_ms, example, sizeof(example));
-	snprintf(expected, sizeof(expected), "a duration from %s to %s, e.g. %s", min, max,
-		 example);
 
 	if (digits == 0 || (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0)) {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", what, text,
