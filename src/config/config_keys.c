@@ -216,7 +216,6 @@ static bool config_apply_backend(struct config_parser *parser, const struct conf
 	bool weight_seen = false, valid;
 
 	snprintf(weight_expected, sizeof(weight_expected), "%u..%u", key->min, key->max);
-
 	valid = config_value_address(parser, "backend address", config_next_token(&cursor),
 				     &backend.address);
 	while ((token = config_next_token(&cursor))) {
@@ -360,7 +359,7 @@ static const struct config_key config_keys[] = {
 	.section = SECTION_VIP,
 	.files = IN_LB_CONF,
 	.repeatable = true,
-	.max = CONFIG_WEIGHT_MAX,
+	.max = CONFIG_WEIGHT_MAX, /* of weight= */
 	.expected = "ADDRESS [weight=%s..%s]",
 	.apply = config_apply_backend,
     },
