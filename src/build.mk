@@ -2,15 +2,15 @@
 # (README.md's layout table says what each folder holds).
 
 # The configuration parser (src/config/config.h): linked into l3dsrd and into the config tests
-# and fuzzer.
+# and fuzzer. It needs no Maglev builder, only the primality test of table-size.
 CONFIG_SOURCES := $(addprefix src/config/,config.c config_keys.c config_check.c config_values.c \
-	config_messages.c config_validate.c) src/lb/maglev.c
+	config_messages.c config_validate.c) src/common/prime.c
 CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
 L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/instance.o \
-	common/maps.o common/pins.o common/address.o common/log.o lb/lb_rings.o lb/maglev.o \
-	health/probe_outcome.o)
+	common/maps.o common/pins.o common/address.o common/log.o common/prime.o lb/lb_rings.o \
+	lb/maglev.o health/probe_outcome.o)
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl

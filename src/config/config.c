@@ -6,12 +6,8 @@
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
 
-struct vip_config *config_current_vip(struct config_parser *parser)
-{
-	return &parser->config->vips[parser->config->vip_count - 1];
-}
-
-struct config_key_state *config_current_keys(struct config_parser *parser)
+/* The keys given so far in the section being read. */
+static struct config_key_state *config_current_keys(struct config_parser *parser)
 {
 	if (parser->section == SECTION_GLOBAL)
 		return &parser->global_keys;
@@ -179,7 +175,7 @@ static void config_unknown_key(struct config_parser *parser, const char *key)
 static bool config_key_allowed(struct config_parser *parser, const struct config_key *key)
 {
 	/* The role first: in backend.conf a key of lb.conf is wrong in any section. */
-	if (parser->role == ROLE_BACKEND && !key->on_backend) {
+	if (!config_key_in_file(key, parser->role)) {
 		config_error(parser, parser->line,
 			     "key \"%s\" is only for lb.conf (not valid in backend.conf)",
 			     key->name);
@@ -202,9 +198,9 @@ static bool config_key_allowed(struct config_parser *parser, const struct config
 static void config_parse_assignment(struct config_parser *parser, char *line)
 {
 	char *equals = strchr(line, '=');
+	char *name, *value, expected[CONFIG_EXPECTED_MAX];
 	const struct config_key *key;
 	struct config_key_state *keys;
-	char *name, *value;
 
 	if (parser->section == SECTION_SKIPPED)
 		return;
@@ -242,13 +238,14 @@ static void config_parse_assignment(struct config_parser *parser, char *line)
 	}
 	if (!keys->line[key->id])
 		keys->line[key->id] = parser->line;
+	config_key_expected(key, expected, sizeof(expected));
 	if (!*value) {
 		config_error(parser, parser->line, "missing value for %s (expected %s)", key->name,
-			     key->expected);
+			     expected);
 		keys->invalid[key->id] = true;
 		return;
 	}
-	if (!key->apply(parser, key, value))
+	if (!key->apply(parser, key, value, expected))
 		keys->invalid[key->id] = true;
 }
 

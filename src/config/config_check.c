@@ -1,11 +1,20 @@
 /* config_check.c: reads a VIP's health check, "check = none | tcp [OPTION=VALUE ...] |
  * http [OPTION=VALUE ...]". */
+#include <stdio.h>
 #include <string.h>
 
 #include "src/config/config_parser.h"
 
 #define CHECK_DEFAULT_INTERVAL_MS 2000
 #define CHECK_DEFAULT_TIMEOUT_MS  1000
+/* The bounds of the options, which the checks and their messages both use. */
+#define CHECK_INTERVAL_MIN_MS 100U
+#define CHECK_TIMEOUT_MIN_MS  10U
+#define CHECK_DURATION_MAX_MS (3600U * 1000)
+#define CHECK_COUNT_MIN	      1U /* rise and fall */
+#define CHECK_COUNT_MAX	      100U
+#define CHECK_HTTP_STATUS_MIN 100U
+#define CHECK_HTTP_STATUS_MAX 599U
 
 enum check_option {
 	OPTION_PORT,
@@ -57,11 +66,25 @@ static bool config_check_text_ok(const char *text, const char *allowed, size_t s
 	return true;
 }
 
+/* "a duration from 100ms to 3600s, e.g. 2s": the bounds of interval or timeout, and its
+ * default as the example. */
+static void config_check_duration_expected(uint32_t min_ms, uint32_t example_ms, char *text,
+					   size_t size)
+{
+	char min[16], max[16], example[16];
+
+	config_duration_text(min_ms, min, sizeof(min));
+	config_duration_text(CHECK_DURATION_MAX_MS, max, sizeof(max));
+	config_duration_text(example_ms, example, sizeof(example));
+	snprintf(text, size, "a duration from %s to %s, e.g. %s", min, max, example);
+}
+
 static bool config_check_option(struct config_parser *parser, enum check_option option,
 				const char *value, struct check_config *check)
 {
 	static const char host_characters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					      "0123456789-_.:[]";
+	char expected[CONFIG_EXPECTED_MAX];
 	uint16_t port;
 
 	switch (option) {
@@ -71,24 +94,29 @@ static bool config_check_option(struct config_parser *parser, enum check_option 
 		check->port = port;
 		return true;
 	case OPTION_INTERVAL:
-		return config_value_duration(parser, "check interval", value, 100, 3600 * 1000,
-					     "a duration from 100ms to 3600s, e.g. 2s",
-					     &check->interval_ms);
+		config_check_duration_expected(CHECK_INTERVAL_MIN_MS, CHECK_DEFAULT_INTERVAL_MS,
+					       expected, sizeof(expected));
+		return config_value_duration(parser, "check interval", value, CHECK_INTERVAL_MIN_MS,
+					     CHECK_DURATION_MAX_MS, expected, &check->interval_ms);
 	case OPTION_TIMEOUT:
-		return config_value_duration(parser, "check timeout", value, 10, 3600 * 1000,
-					     "a duration from 10ms to 3600s, e.g. 1s",
-					     &check->timeout_ms);
+		config_check_duration_expected(CHECK_TIMEOUT_MIN_MS, CHECK_DEFAULT_TIMEOUT_MS,
+					       expected, sizeof(expected));
+		return config_value_duration(parser, "check timeout", value, CHECK_TIMEOUT_MIN_MS,
+					     CHECK_DURATION_MAX_MS, expected, &check->timeout_ms);
 	case OPTION_RISE:
-		return config_value_number(parser, "check rise", value, 1, 100, "1..100",
-					   &check->rise);
 	case OPTION_FALL:
-		return config_value_number(parser, "check fall", value, 1, 100, "1..100",
-					   &check->fall);
+		snprintf(expected, sizeof(expected), "%u..%u", CHECK_COUNT_MIN, CHECK_COUNT_MAX);
+		return config_value_number(parser,
+					   option == OPTION_RISE ? "check rise" : "check fall",
+					   value, CHECK_COUNT_MIN, CHECK_COUNT_MAX, expected,
+					   option == OPTION_RISE ? &check->rise : &check->fall);
 	case OPTION_EXPECT: {
 		uint32_t status;
 
-		if (!config_value_number(parser, "check expect", value, 100, 599,
-					 "an HTTP status 100..599", &status))
+		snprintf(expected, sizeof(expected), "an HTTP status %u..%u", CHECK_HTTP_STATUS_MIN,
+			 CHECK_HTTP_STATUS_MAX);
+		if (!config_value_number(parser, "check expect", value, CHECK_HTTP_STATUS_MIN,
+					 CHECK_HTTP_STATUS_MAX, expected, &status))
 			return false;
 		check->expect = (uint16_t)status;
 		return true;

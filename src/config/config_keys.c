@@ -5,7 +5,7 @@
 
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
-#include "src/lb/maglev.h"
+#include "src/common/prime.h"
 
 /* Upper bound of flow-table-size: the LRU map's memory (about 100 bytes an entry) stays
  * within what a load balancer can spare, and the kernel accepts the size. */
@@ -13,7 +13,7 @@
 #define CONFIG_WEIGHT_MAX     1000
 
 static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
-				  char *value)
+				  char *value, const char *expected)
 {
 	static const struct {
 		const char *name;
@@ -31,36 +31,36 @@ static bool config_apply_xdp_mode(struct config_parser *parser, const struct con
 		}
 	}
 	config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-		     key->expected);
+		     expected);
 	return false;
 }
 
 static bool config_apply_hash_seed(struct config_parser *parser, const struct config_key *key,
-				   char *value)
+				   char *value, const char *expected)
 {
-	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->hash_seed);
 }
 
 static bool config_apply_flow_table_size(struct config_parser *parser, const struct config_key *key,
-					 char *value)
+					 char *value, const char *expected)
 {
-	return config_value_number(parser, key->name, value, 0, CONFIG_FLOW_TABLE_MAX,
-				   key->expected, &parser->config->flow_table_size);
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
+				   &parser->config->flow_table_size);
 }
 
 static bool config_apply_flow_inserts(struct config_parser *parser, const struct config_key *key,
-				      char *value)
+				      char *value, const char *expected)
 {
 	parser->config->flow_inserts_auto = strcmp(value, "auto") == 0;
 	if (parser->config->flow_inserts_auto)
 		return true;
-	return config_value_number(parser, key->name, value, 0, UINT32_MAX, key->expected,
+	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->flow_inserts_per_second);
 }
 
 static bool config_apply_statistics_file(struct config_parser *parser, const struct config_key *key,
-					 char *value)
+					 char *value, const char *expected)
 {
 	char *file = parser->config->statistics_file;
 	size_t length = strlen(value);
@@ -68,7 +68,7 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 	if (value[0] != '/') {
 		config_error(parser, parser->line,
 			     "%s \"%s\" is not an absolute path (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	if (length >= sizeof(parser->config->statistics_file)) {
@@ -81,7 +81,7 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
 			config_error(parser, parser->line,
 				     "%s \"%s\" holds a control character (expected %s)", key->name,
-				     value, key->expected);
+				     value, expected);
 			return false;
 		}
 	}
@@ -91,31 +91,31 @@ static bool config_apply_statistics_file(struct config_parser *parser, const str
 
 /* "FIRST-LAST": unprivileged ports, at most as many as the probes map holds. */
 static bool config_apply_probe_ports(struct config_parser *parser, const struct config_key *key,
-				     char *value)
+				     char *value, const char *expected)
 {
 	char *dash = strchr(value, '-');
 	uint32_t first, last;
 
 	if (!dash || dash == value || !dash[1]) {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	*dash = '\0';
-	if (!config_value_number(parser, "first probe port", value, CONFIG_PROBE_PORT_MIN, 65535,
-				 key->expected, &first) ||
-	    !config_value_number(parser, "last probe port", dash + 1, CONFIG_PROBE_PORT_MIN, 65535,
-				 key->expected, &last))
+	if (!config_value_number(parser, "first probe port", value, key->min, key->max, expected,
+				 &first) ||
+	    !config_value_number(parser, "last probe port", dash + 1, key->min, key->max, expected,
+				 &last))
 		return false;
 	if (first > last) {
 		config_error(parser, parser->line,
 			     "%s %u-%u: the first port is above the last (expected %s)", key->name,
-			     first, last, key->expected);
+			     first, last, expected);
 		return false;
 	}
-	if (last - first + 1 > L3DSR_MAX_PROBE_PORTS) {
+	if (last - first + 1 > key->count_max) {
 		config_error(parser, parser->line, "%s %u-%u holds %u ports (expected at most %u)",
-			     key->name, first, last, last - first + 1, L3DSR_MAX_PROBE_PORTS);
+			     key->name, first, last, last - first + 1, key->count_max);
 		return false;
 	}
 	parser->config->probe_port_first = (uint16_t)first;
@@ -124,13 +124,14 @@ static bool config_apply_probe_ports(struct config_parser *parser, const struct 
 }
 
 static bool config_apply_address(struct config_parser *parser, const struct config_key *key,
-				 char *value)
+				 char *value, const char *expected)
 {
+	(void)expected; /* config_value_address says the same */
 	return config_value_address(parser, key->name, value, &config_current_vip(parser)->address);
 }
 
 static bool config_apply_protocol(struct config_parser *parser, const struct config_key *key,
-				  char *value)
+				  char *value, const char *expected)
 {
 	struct vip_config *vip = config_current_vip(parser);
 
@@ -142,20 +143,21 @@ static bool config_apply_protocol(struct config_parser *parser, const struct con
 		vip->protocol = 0;
 	else {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
-			     key->expected);
+			     expected);
 		return false;
 	}
 	return true;
 }
 
 static bool config_apply_port(struct config_parser *parser, const struct config_key *key,
-			      char *value)
+			      char *value, const char *expected)
 {
+	(void)expected; /* config_value_port says the same */
 	return config_value_port(parser, key->name, value, true, &config_current_vip(parser)->port);
 }
 
 static bool config_apply_dscp(struct config_parser *parser, const struct config_key *key,
-			      char *value)
+			      char *value, const char *expected)
 {
 	uint32_t dscp;
 
@@ -163,32 +165,22 @@ static bool config_apply_dscp(struct config_parser *parser, const struct config_
 		config_current_vip(parser)->dscp = 0;
 		return true;
 	}
-	if (!config_value_number(parser, key->name, value, 1, L3DSR_DSCP_CODES - 1, key->expected,
-				 &dscp))
+	if (!config_value_number(parser, key->name, value, key->min, key->max, expected, &dscp))
 		return false;
 	config_current_vip(parser)->dscp = (uint8_t)dscp;
 	return true;
 }
 
-/* The first prime from N on, for N <= L3DSR_MAX_TABLE_SIZE (itself a prime): a suggestion. */
-static uint32_t config_next_prime(uint32_t n)
-{
-	while (!maglev_is_prime(n))
-		n++;
-	return n;
-}
-
 static bool config_apply_table_size(struct config_parser *parser, const struct config_key *key,
-				    char *value)
+				    char *value, const char *expected)
 {
 	uint32_t size;
 
-	if (!config_value_number(parser, key->name, value, 2, L3DSR_MAX_TABLE_SIZE, key->expected,
-				 &size))
+	if (!config_value_number(parser, key->name, value, key->min, key->max, expected, &size))
 		return false;
-	if (!maglev_is_prime(size)) {
+	if (!prime_test(size)) {
 		config_error(parser, parser->line, "%s %u is not prime (expected a prime, e.g. %u)",
-			     key->name, size, config_next_prime(size));
+			     key->name, size, prime_next(size));
 		return false;
 	}
 	config_current_vip(parser)->table_size = size;
@@ -217,27 +209,28 @@ static bool config_backend_add(struct config_parser *parser, const struct backen
 }
 
 static bool config_apply_backend(struct config_parser *parser, const struct config_key *key,
-				 char *value)
+				 char *value, const char *expected)
 {
 	struct backend_config backend = {.weight = 1, .line = parser->line};
-	char *cursor = value, *token;
+	char *cursor = value, *token, weight_expected[CONFIG_EXPECTED_MAX];
 	bool weight_seen = false, valid;
 
+	snprintf(weight_expected, sizeof(weight_expected), "%u..%u", key->min, key->max);
 	valid = config_value_address(parser, "backend address", config_next_token(&cursor),
 				     &backend.address);
 	while ((token = config_next_token(&cursor))) {
 		if (strncmp(token, "weight=", 7) != 0) {
 			config_error(parser, parser->line,
 				     "unknown backend option \"%s\" (expected %s)", token,
-				     key->expected);
+				     expected);
 			valid = false;
 		} else if (weight_seen) {
 			config_error(parser, parser->line, "duplicate backend option \"weight\"");
 			valid = false;
 		} else {
 			weight_seen = true;
-			valid &= config_value_number(parser, "weight", token + 7, 0,
-						     CONFIG_WEIGHT_MAX, "0..1000", &backend.weight);
+			valid &= config_value_number(parser, "weight", token + 7, key->min,
+						     key->max, weight_expected, &backend.weight);
 		}
 	}
 	if (!valid)
@@ -252,38 +245,165 @@ static bool config_apply_backend(struct config_parser *parser, const struct conf
 }
 
 static bool config_apply_check(struct config_parser *parser, const struct config_key *key,
-			       char *value)
+			       char *value, const char *expected)
 {
 	(void)key;
+	(void)expected;
 	return config_check_parse(parser, value, &config_current_vip(parser)->check);
 }
 
 static const struct config_key config_keys[] = {
-    {"xdp-mode", KEY_XDP_MODE, SECTION_GLOBAL, true, true, false, "native, generic or auto",
-     config_apply_xdp_mode},
-    {"hash-seed", KEY_HASH_SEED, SECTION_GLOBAL, true, false, false, "0..4294967295",
-     config_apply_hash_seed},
-    {"flow-table-size", KEY_FLOW_TABLE_SIZE, SECTION_GLOBAL, true, false, false,
-     "0..134217728, 0 disables the flow table", config_apply_flow_table_size},
-    {"flow-inserts-per-second", KEY_FLOW_INSERTS_PER_SECOND, SECTION_GLOBAL, true, false, false,
-     "auto or 0..4294967295, 0 = unlimited", config_apply_flow_inserts},
-    {"statistics-file", KEY_STATISTICS_FILE, SECTION_GLOBAL, true, false, false,
-     "an absolute file name", config_apply_statistics_file},
-    {"probe-ports", KEY_PROBE_PORTS, SECTION_GLOBAL, true, false, false,
-     "FIRST-LAST, ports 1024..65535, at most 4096", config_apply_probe_ports},
-    {"address", KEY_ADDRESS, SECTION_VIP, true, true, false, "a unicast IPv4 or IPv6 address",
-     config_apply_address},
-    {"protocol", KEY_PROTOCOL, SECTION_VIP, true, true, false, "tcp, udp or any",
-     config_apply_protocol},
-    {"port", KEY_PORT, SECTION_VIP, true, true, false, "1..65535 or *", config_apply_port},
-    {"dscp", KEY_DSCP, SECTION_VIP, true, true, false, "1..63 or none", config_apply_dscp},
-    {"table-size", KEY_TABLE_SIZE, SECTION_VIP, true, false, false, "a prime from 2 to 1048573",
-     config_apply_table_size},
-    {"backend", KEY_BACKEND, SECTION_VIP, true, false, true, "ADDRESS [weight=0..1000]",
-     config_apply_backend},
-    {"check", KEY_CHECK, SECTION_VIP, true, false, false, "none, tcp [OPTIONS] or http [OPTIONS]",
-     config_apply_check},
+    {
+	.name = "xdp-mode",
+	.id = KEY_XDP_MODE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "native, generic or auto",
+	.apply = config_apply_xdp_mode,
+    },
+    {
+	.name = "hash-seed",
+	.id = KEY_HASH_SEED,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.max = UINT32_MAX,
+	.expected = "%s..%s",
+	.apply = config_apply_hash_seed,
+    },
+    {
+	.name = "flow-table-size",
+	.id = KEY_FLOW_TABLE_SIZE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.max = CONFIG_FLOW_TABLE_MAX,
+	.expected = "%s..%s, 0 disables the flow table",
+	.apply = config_apply_flow_table_size,
+    },
+    {
+	.name = "flow-inserts-per-second",
+	.id = KEY_FLOW_INSERTS_PER_SECOND,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.max = UINT32_MAX,
+	.expected = "auto or %s..%s, 0 = unlimited",
+	.apply = config_apply_flow_inserts,
+    },
+    {
+	.name = "statistics-file",
+	.id = KEY_STATISTICS_FILE,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "an absolute file name",
+	.apply = config_apply_statistics_file,
+    },
+    {
+	.name = "probe-ports",
+	.id = KEY_PROBE_PORTS,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.min = CONFIG_PROBE_PORT_MIN,
+	.max = CONFIG_PORT_MAX,
+	.count_max = L3DSR_MAX_PROBE_PORTS,
+	.expected = "FIRST-LAST, ports %s..%s, at most %s",
+	.apply = config_apply_probe_ports,
+    },
+    {
+	.name = "address",
+	.id = KEY_ADDRESS,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "a unicast IPv4 or IPv6 address",
+	.apply = config_apply_address,
+    },
+    {
+	.name = "protocol",
+	.id = KEY_PROTOCOL,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.expected = "tcp, udp or any",
+	.apply = config_apply_protocol,
+    },
+    {
+	.name = "port",
+	.id = KEY_PORT,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.min = CONFIG_PORT_MIN,
+	.max = CONFIG_PORT_MAX,
+	.expected = "%s..%s or *",
+	.apply = config_apply_port,
+    },
+    {
+	.name = "dscp",
+	.id = KEY_DSCP,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
+	.min = CONFIG_DSCP_MIN,
+	.max = CONFIG_DSCP_MAX,
+	.expected = "%s..%s or none",
+	.apply = config_apply_dscp,
+    },
+    {
+	.name = "table-size",
+	.id = KEY_TABLE_SIZE,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.min = 2, /* the smallest prime */
+	.max = L3DSR_MAX_TABLE_SIZE,
+	.expected = "a prime from %s to %s",
+	.apply = config_apply_table_size,
+    },
+    {
+	.name = "backend",
+	.id = KEY_BACKEND,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.repeatable = true,
+	.max = CONFIG_WEIGHT_MAX, /* of weight= */
+	.expected = "ADDRESS [weight=%s..%s]",
+	.apply = config_apply_backend,
+    },
+    {
+	.name = "check",
+	.id = KEY_CHECK,
+	.section = SECTION_VIP,
+	.files = IN_LB_CONF,
+	.expected = "none, tcp [OPTIONS] or http [OPTIONS]",
+	.apply = config_apply_check,
+    },
 };
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) == KEY_COUNT,
+	       "one entry in config_keys per enum config_key_id");
+
+/* A bound of KEY as its messages write it: a number, or a duration ("100ms", "2s"). */
+static void config_key_bound_text(const struct config_key *key, uint32_t bound, char *text,
+				  size_t size)
+{
+	if (key->duration)
+		config_duration_text(bound, text, size);
+	else
+		snprintf(text, size, "%u", bound);
+}
+
+/* The formats are the table's, each written for its key's bounds; their only conversions are
+ * %s, and every argument is text, so a format cannot read an argument as the wrong type. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void config_key_expected(const struct config_key *key, char *text, size_t size)
+{
+	char min[16], max[16], count_max[16];
+
+	config_key_bound_text(key, key->min, min, sizeof(min));
+	config_key_bound_text(key, key->max, max, sizeof(max));
+	snprintf(count_max, sizeof(count_max), "%u", key->count_max);
+	snprintf(text, size, key->expected, min, max, count_max);
+}
+#pragma GCC diagnostic pop
+
+bool config_key_in_file(const struct config_key *key, enum l3dsr_role role)
+{
+	return key->files & (1U << role);
+}
 
 const struct config_key *config_key_find(const char *name)
 {
@@ -301,7 +421,7 @@ size_t config_key_names(enum config_section section, enum l3dsr_role role, const
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]) && count < size; i++) {
 		const struct config_key *key = &config_keys[i];
 
-		if (key->section == section && (role == ROLE_LB ? key->on_lb : key->on_backend))
+		if (key->section == section && config_key_in_file(key, role))
 			names[count++] = key->name;
 	}
 	return count;

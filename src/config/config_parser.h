@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "src/config/config.h"
+#include "bpf/l3dsr_common.h"
 
 /* Longer lines are an error rather than being cut, so nothing is ever silently truncated. */
 #define CONFIG_LINE_MAX 1024
@@ -20,6 +21,14 @@
 #define CONFIG_PROBE_PORT_FIRST 61000
 #define CONFIG_PROBE_PORT_LAST	61999
 #define CONFIG_PROBE_PORT_MIN	1024
+/* The ranges of values that several checks share: the checks and the messages that state the
+ * ranges both take them from here, so changing one changes the other. */
+#define CONFIG_PORT_MIN 1U
+#define CONFIG_PORT_MAX 65535U
+#define CONFIG_DSCP_MIN 1U /* 0 is "dscp = none": the packets are not marked */
+#define CONFIG_DSCP_MAX (L3DSR_DSCP_CODES - 1U)
+/* Room for the "(expected ...)" part of a message, formatted from the ranges above. */
+#define CONFIG_EXPECTED_MAX 128
 
 enum config_section {
 	SECTION_NONE,	 /* before the first section header */
@@ -90,21 +99,45 @@ struct config_parser {
 	bool out_of_memory;
 };
 
+/* The files a key may be given in (struct config_key.files): one bit per role. */
+#define IN_LB_CONF	(1U << ROLE_LB)
+#define IN_BACKEND_CONF (1U << ROLE_BACKEND)
+
 /* One key of a section: where it is valid, how its value is read. */
 struct config_key {
 	const char *name;
 	enum config_key_id id;
 	enum config_section section;
-	bool on_lb;
-	bool on_backend;
-	bool repeatable;
-	const char *expected; /* the "(expected ...)" part of a message about its value */
-	/* Reads VALUE (trimmed, not empty, writable); returns false after reporting an error. */
-	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value);
+	unsigned int files; /* IN_LB_CONF, IN_BACKEND_CONF or both */
+	bool repeatable;    /* may be given more than once in a section (backend) */
+	/* The bounds of its numbers (none: 0), which APPLY checks and EXPECTED states. */
+	uint32_t min;
+	uint32_t max;
+	uint32_t count_max; /* the most numbers a value may hold (probe-ports: ports) */
+	bool duration;	    /* MIN and MAX are milliseconds, written as durations ("2s") */
+	/* The "(expected ...)" part of a message about its value: a printf format whose %s
+	 * conversions, if any, take MIN, MAX and COUNT_MAX as text, in that order (see
+	 * config_key_expected). */
+	const char *expected;
+	/* Reads VALUE (trimmed, not empty, writable); EXPECTED is the key's, formatted. Returns
+	 * false after reporting an error. */
+	bool (*apply)(struct config_parser *parser, const struct config_key *key, char *value,
+		      const char *expected);
 };
 
-/* config_keys.c */
+/* The VIP whose section is being read: the last one added. Inline, so that the key callbacks
+ * (config_keys.c) read the parser's state without calling back into the reader (config.c). */
+static inline struct vip_config *config_current_vip(struct config_parser *parser)
+{
+	return &parser->config->vips[parser->config->vip_count - 1];
+}
+
+/* config_keys.c: the key table, which config.c uses; its callbacks never call config.c. */
 const struct config_key *config_key_find(const char *name);
+/* Writes KEY's "(expected ...)" text, its bounds filled in, into TEXT of SIZE. */
+void config_key_expected(const struct config_key *key, char *text, size_t size);
+/* Whether KEY may be given in the file of ROLE (lb.conf or backend.conf). */
+bool config_key_in_file(const struct config_key *key, enum l3dsr_role role);
 /* The names of the keys valid in SECTION for ROLE, for suggestions; returns how many. */
 size_t config_key_names(enum config_section section, enum l3dsr_role role, const char **names,
 			size_t size);
@@ -119,6 +152,8 @@ bool config_value_number(struct config_parser *parser, const char *what, const c
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
 			   uint32_t min_ms, uint32_t max_ms, const char *expected,
 			   uint32_t *value_ms);
+/* MS as a duration is written: "100ms", or "2s" for whole seconds; TEXT of SIZE >= 16. */
+void config_duration_text(uint32_t ms, char *text, size_t size);
 bool config_value_address(struct config_parser *parser, const char *what, const char *text,
 			  struct config_address *address);
 bool config_value_port(struct config_parser *parser, const char *what, const char *text,
@@ -142,9 +177,5 @@ void config_messages_free(struct config_messages *messages);
 
 /* config_validate.c: the checks that need the whole file (missing keys, conflicts). */
 void config_validate(struct config_parser *parser);
-
-/* config.c */
-struct vip_config *config_current_vip(struct config_parser *parser);
-struct config_key_state *config_current_keys(struct config_parser *parser);
 
 #endif /* L3DSR_CONFIG_PARSER_H */

@@ -7,6 +7,9 @@
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
 
+/* Fewer slots per backend than this and Maglev's shares of the table stray from the weights. */
+#define CONFIG_EVEN_SLOTS_PER_BACKEND 100U
+
 /* A key that was given and accepted. */
 static bool config_key_valid(const struct config_key_state *keys, enum config_key_id id)
 {
@@ -103,7 +106,7 @@ static void config_validate_table_size(struct config_parser *parser, const struc
 {
 	int line = keys->line[KEY_TABLE_SIZE] ? keys->line[KEY_TABLE_SIZE] : vip->line;
 	const char *how = keys->line[KEY_TABLE_SIZE] ? "" : " (the default)";
-	uint64_t even = 100 * (uint64_t)vip->backend_count;
+	uint64_t even = CONFIG_EVEN_SLOTS_PER_BACKEND * (uint64_t)vip->backend_count;
 
 	if (!config_key_usable(keys, KEY_TABLE_SIZE) || vip->backend_count == 0)
 		return;
@@ -115,10 +118,10 @@ static void config_validate_table_size(struct config_parser *parser, const struc
 			     vip->backend_count);
 	else if (vip->table_size < even)
 		config_warning(parser, line,
-			       "table-size %u%s is less than 100 x %zu backends of VIP \"%s\" "
+			       "table-size %u%s is less than %u x %zu backends of VIP \"%s\" "
 			       "(expected at least %llu for an even spread)",
-			       vip->table_size, how, vip->backend_count, vip->name,
-			       (unsigned long long)even);
+			       vip->table_size, how, CONFIG_EVEN_SLOTS_PER_BACKEND,
+			       vip->backend_count, vip->name, (unsigned long long)even);
 }
 
 /* Completes the check with what it takes from its VIP: the port, the http Host header. */
@@ -190,12 +193,13 @@ static void config_validate_backend_role_vip(struct config_parser *parser,
 			     vip->name);
 	if (!keys->line[KEY_PORT])
 		config_error(parser, vip->line,
-			     "VIP \"%s\" has dscp = none but no port (expected port = 1..65535)",
-			     vip->name);
+			     "VIP \"%s\" has dscp = none but no port (expected port = %u..%u)",
+			     vip->name, CONFIG_PORT_MIN, CONFIG_PORT_MAX);
 	else if (config_key_valid(keys, KEY_PORT) && vip->port == 0)
 		config_error(parser, keys->line[KEY_PORT],
 			     "port * cannot be used with dscp = none (expected a fixed port "
-			     "1..65535)");
+			     "%u..%u)",
+			     CONFIG_PORT_MIN, CONFIG_PORT_MAX);
 }
 
 static void config_validate_vip(struct config_parser *parser, size_t index)
@@ -209,7 +213,8 @@ static void config_validate_vip(struct config_parser *parser, size_t index)
 			     vip->name);
 	if (!keys->line[KEY_DSCP])
 		config_error(parser, vip->line,
-			     "VIP \"%s\" has no dscp (expected dscp = 1..63 or none)", vip->name);
+			     "VIP \"%s\" has no dscp (expected dscp = %u..%u or none)", vip->name,
+			     CONFIG_DSCP_MIN, CONFIG_DSCP_MAX);
 	if (parser->role == ROLE_BACKEND) {
 		config_validate_backend_role_vip(parser, vip, keys);
 		return;

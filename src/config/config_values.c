@@ -1,6 +1,7 @@
 /* config_values.c: reads the value types of the configuration (numbers, durations, addresses,
  * ports, names) and reports a bad one as "bad WHAT ..." or "WHAT ... out of range". */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "src/config/config_parser.h"
@@ -68,6 +69,14 @@ bool config_value_number(struct config_parser *parser, const char *what, const c
 	}
 	*value = (uint32_t)number;
 	return true;
+}
+
+void config_duration_text(uint32_t ms, char *text, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(text, size, "%us", ms / 1000);
+	else
+		snprintf(text, size, "%ums", ms);
 }
 
 bool config_value_duration(struct config_parser *parser, const char *what, const char *text,
@@ -167,14 +176,17 @@ bool config_address_equal(const struct config_address *a, const struct config_ad
 bool config_value_port(struct config_parser *parser, const char *what, const char *text,
 		       bool wildcard, uint16_t *port)
 {
+	char expected[CONFIG_EXPECTED_MAX];
 	uint32_t number;
 
 	if (wildcard && strcmp(text, "*") == 0) {
 		*port = 0;
 		return true;
 	}
-	if (!config_value_number(parser, what, text, 1, 65535,
-				 wildcard ? "1..65535 or *" : "1..65535", &number))
+	snprintf(expected, sizeof(expected), "%u..%u%s", CONFIG_PORT_MIN, CONFIG_PORT_MAX,
+		 wildcard ? " or *" : "");
+	if (!config_value_number(parser, what, text, CONFIG_PORT_MIN, CONFIG_PORT_MAX, expected,
+				 &number))
 		return false;
 	*port = (uint16_t)number;
 	return true;

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "src/lb/maglev.h"
+#include "src/common/prime.h"
 
 #define MAGLEV_NONE	  UINT32_MAX /* no backend (yet), as a canonical index */
 #define MAGLEV_TIME_SHIFT 32	     /* list times are in units of 2^-32 */
@@ -161,18 +162,6 @@ void maglev_permutation(const uint8_t key[16], uint32_t seed, uint32_t size, uin
 {
 	*offset = (uint32_t)(maglev_hash_offset(key, seed) % size);
 	*skip = size > 1 ? (uint32_t)(maglev_hash_skip(key, seed) % (size - 1)) + 1 : 1;
-}
-
-int maglev_is_prime(uint32_t n)
-{
-	if (n < 2)
-		return 0;
-	if (n % 2 == 0)
-		return n == 2;
-	for (uint32_t divisor = 3; (uint64_t)divisor * divisor <= n; divisor += 2)
-		if (n % divisor == 0)
-			return 0;
-	return 1;
 }
 
 static int maglev_compare_keys(const void *left, const void *right)
@@ -394,7 +383,7 @@ int maglev_build(const struct maglev_backend *backends, size_t count, uint32_t s
 	struct maglev_builder builder = {.size = size};
 	int err;
 
-	if (!maglev_is_prime(size) || (count > 0 && !backends) || !table)
+	if (!prime_test(size) || (count > 0 && !backends) || !table)
 		return -EINVAL;
 	builder.entries = calloc(count ? count : 1, sizeof(*builder.entries));
 	if (!builder.entries)

@@ -39,7 +39,4 @@ int maglev_build(const struct maglev_backend *backends, size_t count, uint32_t s
 void maglev_permutation(const uint8_t key[16], uint32_t seed, uint32_t size, uint32_t *offset,
 			uint32_t *skip);
 
-/* Whether N is prime (for config checks of table-size). */
-int maglev_is_prime(uint32_t n);
-
 #endif /* L3DSR_MAGLEV_H */

@@ -5,7 +5,8 @@ BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard test
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
 # The daemon's ring and VIP slot builders: the maps are filled exactly as l3dsrd fills them.
-BENCH_MAGLEV := $(BUILD)/src/lb/maglev.o $(BUILD)/src/common/counter_names.o $(BUILD)/src/lb/vip_slots.o
+BENCH_MAGLEV := $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o common/counter_names.o \
+	lb/vip_slots.o)
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)

@@ -38,7 +38,7 @@ FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE $(WARNINGS) -I. -fno-omit-frame-poi
 
 FUZZ_SOURCES := tests/config/fuzz_config.c tests/config/config_invariants.c $(CONFIG_SOURCES)
 
-$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config/*.h tests/config/*.h)
+$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config/*.h src/common/prime.h tests/config/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SOURCES)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maglev_reference.h"
+#include "src/common/prime.h"
 
 struct walker {
 	uint64_t time; /* the visit is at time / divisor */
@@ -110,7 +111,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 		err = -ENOMEM;
 		goto out;
 	}
-	if (!maglev_is_prime(size)) {
+	if (!prime_test(size)) {
 		err = -EINVAL;
 		goto out;
 	}

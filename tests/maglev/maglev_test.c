@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "src/common/prime.h"
 #include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
@@ -564,9 +565,9 @@ static void test_is_prime(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(primes) / sizeof(primes[0]); i++)
-		assert_true(maglev_is_prime(primes[i]));
+		assert_true(prime_test(primes[i]));
 	for (size_t i = 0; i < sizeof(composites) / sizeof(composites[0]); i++)
-		assert_false(maglev_is_prime(composites[i]));
+		assert_false(prime_test(composites[i]));
 	/* agrees with a sieve of Eratosthenes below 100000 */
 	composite[0] = composite[1] = 1;
 	for (uint32_t n = 2; n * n < sizeof(composite); n++)
@@ -574,7 +575,18 @@ static void test_is_prime(void **state)
 			for (uint32_t multiple = n * n; multiple < sizeof(composite); multiple += n)
 				composite[multiple] = 1;
 	for (uint32_t n = 0; n < sizeof(composite); n++)
-		assert_int_equal(maglev_is_prime(n), !composite[n]);
+		assert_int_equal(prime_test(n), !composite[n]);
+	/* prime_next, what the table-size message suggests: the sieve's next prime (gaps below
+	 * 100000 are under 100, so the search stays inside the sieve) */
+	for (uint32_t n = 0; n + 100 < sizeof(composite); n++) {
+		uint32_t next = n;
+
+		while (composite[next])
+			next++;
+		assert_int_equal(prime_next(n), next);
+	}
+	assert_int_equal(prime_next(1048572), 1048573);
+	assert_int_equal(prime_next(4294967280U), 4294967291U);
 }
 
 #define TEST_WITH(function, text, state)                                                           \
@@ -643,7 +655,9 @@ int main(void)
 	    TEST_WITH(test_allocation_failure_gives_enomem,
 		      "-ENOMEM at every allocation failure, nothing leaked", NULL),
 	    TEST_WITH(test_is_prime,
-		      "maglev_is_prime agrees with known values and a sieve below 100000", NULL),
+		      "prime_test agrees with known values and a sieve below 100000, prime_next "
+		      "with both",
+		      NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
