@@ -53,7 +53,8 @@ struct vip_address_info {
  * every packet is looked up. Writers set the bits of the old and the new addresses before they
  * change vip_addresses, and write the exact bits once the old addresses are gone.
  */
-#define L3DSR_ADDRESS_FILTER_BITS 4096
+#define L3DSR_ADDRESS_FILTER_ORDER 12 /* log2 of the bits: the hash keeps its top 12 bits */
+#define L3DSR_ADDRESS_FILTER_BITS  (1U << L3DSR_ADDRESS_FILTER_ORDER)
 struct vip_address_filter {
 	__u32 ready; /* 1: the bits cover every address in vip_addresses */
 	__u32 slots; /* which half of vip_slots is live: VIP_SLOTS_NONE, _FIRST or _SECOND */
@@ -92,7 +93,9 @@ struct vip_info {
  * live one; the daemon writes the other half whole, then switches, so a packet never sees a
  * half-written table. It writes a half again only at a later change of the keys.
  */
-#define L3DSR_VIP_SLOTS	      4096 /* per half, a power of two: at most 2048 keys, a quarter full */
+/* Per half, a power of two (the hash keeps its top 12 bits): at most 2048 keys, a quarter full. */
+#define L3DSR_VIP_SLOTS_ORDER 12
+#define L3DSR_VIP_SLOTS	      (1U << L3DSR_VIP_SLOTS_ORDER)
 #define L3DSR_VIP_SLOT_PROBES 4
 #define VIP_SLOTS_NONE	      0 /* not filled: every VIP is looked up in vips */
 #define VIP_SLOTS_FIRST	      1 /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
@@ -117,6 +120,8 @@ struct vip_slot {
  * every index in range: growing, ring first; shrinking, vip_info first. A missing slot is
  * counted as fib_fail-like "no ring" and passed.
  */
+/* A ring slot no backend owns: the whole ring of a VIP whose backends all have weight 0. */
+#define LB_RING_SLOT_EMPTY 0xffffffffU
 
 /*
  * backends: ARRAY, L3DSR_MAX_BACKENDS entries, indexed by backend_id.
@@ -263,5 +268,28 @@ enum backend_counter {
 };
 
 /* vip_traffic on the backend: PERCPU_ARRAY, L3DSR_MAX_VIPS entries, by restore_target.vip_index. */
+
+/*
+ * The size of each struct above, field by field: BPF and the host compile them apart, keys are
+ * hashed and compared as bytes, and padding the fields do not name would be bytes nobody zeroes.
+ */
+#define L3DSR_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " size")
+L3DSR_ASSERT_SIZE(struct l3dsr_address, 16);
+L3DSR_ASSERT_SIZE(struct vip_address_info, 4);
+L3DSR_ASSERT_SIZE(struct vip_address_filter, 4 + 4 + L3DSR_ADDRESS_FILTER_BITS / 8);
+L3DSR_ASSERT_SIZE(struct vip_key, 16 + 2 + 1 + 1);
+L3DSR_ASSERT_SIZE(struct vip_info, 4 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct vip_slot, 20 + 4);
+L3DSR_ASSERT_SIZE(struct backend_info, 16 + 4 + 4);
+L3DSR_ASSERT_SIZE(struct flow_key, 16 + 16 + 2 + 2 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct fragment_key, 16 + 16 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct fragment_ports, 2 + 2);
+L3DSR_ASSERT_SIZE(struct lb_settings, 4 + 4 + 4 + 2 + 2);
+L3DSR_ASSERT_SIZE(struct probe_target, 16 + 16 + 2 + 1 + 1);
+L3DSR_ASSERT_SIZE(struct flow_budget, 8 + 8);
+L3DSR_ASSERT_SIZE(struct traffic_counter, 8 + 8);
+L3DSR_ASSERT_SIZE(struct restore_target, 16 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct port_vip_key, 2 + 1 + 1);
+#undef L3DSR_ASSERT_SIZE
 
 #endif /* L3DSR_COMMON_H */

@@ -442,7 +442,7 @@ static int build_table(const struct planned_vip *vip, uint32_t seed, uint32_t *t
 	if (with_weight == 0) {
 		/* All drained (or none): every slot empty, the VIP's packets go to the kernel. */
 		for (uint32_t slot = 0; slot < config->table_size; slot++)
-			table[slot] = MAGLEV_EMPTY;
+			table[slot] = LB_RING_SLOT_EMPTY;
 		result = 0;
 	} else {
 		result = maglev_build(candidates, count, config->table_size, seed, table);

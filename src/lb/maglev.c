@@ -49,6 +49,13 @@
 #define MAGLEV_TIME_SHIFT 32	     /* list times are in units of 2^-32 */
 #define MAGLEV_PACE_SHIFT 26	     /* pace = 2^26 / weight */
 
+/*
+ * A group's time times its pace must fit 64 bits: the time sums 2^32 / (M - p) over the
+ * positions p, at most 2^32 x (ln M + 1) < 2^36 for M < 2^20, and the pace is at most 2^26.
+ */
+_Static_assert(L3DSR_MAX_TABLE_SIZE < (1U << 20), "table sizes below 2^20 keep times below 2^36");
+_Static_assert(MAGLEV_TIME_SHIFT + 4 + MAGLEV_PACE_SHIFT <= 64, "time x pace overflows 64 bits");
+
 /* One weighted backend, in canonical order (sorted by key). */
 struct maglev_entry {
 	uint8_t key[16];
@@ -393,7 +400,7 @@ int maglev_build(const struct maglev_backend *backends, size_t count, uint32_t s
 		goto out;
 	if (builder.count == 0) {
 		for (uint32_t slot = 0; slot < size; slot++)
-			table[slot] = MAGLEV_EMPTY;
+			table[slot] = LB_RING_SLOT_EMPTY;
 		goto out;
 	}
 	err = maglev_set_capacities(&builder, seed);

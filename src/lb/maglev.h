@@ -5,8 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A slot no backend owns: the table of a VIP whose backends all have weight 0. */
-#define MAGLEV_EMPTY UINT32_MAX
+#include "bpf/l3dsr_common.h"
 
 struct maglev_backend {
 	/* what the permutation is derived from: the backend's address (v4-mapped), as bytes */
@@ -22,7 +21,7 @@ struct maglev_backend {
  * assignment of slots to addresses, on any machine. Backends share slots in proportion to their
  * weights: backend i gets M * weight_i / total weight slots, rounded to a neighbouring whole
  * number (a backend whose exact share is below one slot may get none). Weight 0 is the same as
- * leaving the backend out; when no backend has a weight, every slot is MAGLEV_EMPTY.
+ * leaving the backend out; when no backend has a weight, every slot is LB_RING_SLOT_EMPTY.
  * Removing or adding one backend moves its own slots and, measured, well under 1 % of the table
  * between the others (docs/maglev.md).
  * Returns 0; -EINVAL (SIZE not prime, SIZE < number of backends with a weight, duplicate key,

@@ -73,7 +73,7 @@ int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *
 	size_t i;
 	int err;
 
-	/* A VIP may have no backend: its ring is all MAGLEV_EMPTY. */
+	/* A VIP may have no backend: its ring is all LB_RING_SLOT_EMPTY. */
 	backends = calloc(vip->backend_count ? vip->backend_count : 1, sizeof(*backends));
 	if (!backends)
 		return -ENOMEM;

@@ -160,7 +160,7 @@ static int flow_remembered(uint16_t source_port, uint32_t *backend_id)
 	return bpf_map_lookup_elem(harness_map_fd(&lb, "flows"), &key, backend_id) == 0;
 }
 
-/* Every slot of the VIP's ring to backend INDEX (or MAGLEV_EMPTY): what a drain leaves. */
+/* Every slot of the VIP's ring to backend INDEX (or LB_RING_SLOT_EMPTY): what a drain leaves. */
 static void ring_fill(uint32_t backend_id)
 {
 	static uint32_t ring[FLOW_TABLE_SIZE];
@@ -408,7 +408,7 @@ static void test_empty_ring_passes_new_flows(void **state)
 	uint32_t verdict = XDP_ABORTED;
 
 	(void)state;
-	ring_fill(MAGLEV_EMPTY);
+	ring_fill(LB_RING_SLOT_EMPTY);
 	assert_int_equal(flow_send(next_port++, &verdict), -1);
 	assert_int_equal(verdict, XDP_PASS);
 	assert_int_equal(counter_packets(LB_COUNTER_NO_BACKEND) - no_backend, 1);

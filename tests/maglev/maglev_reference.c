@@ -136,7 +136,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 		goto out;
 	}
 	for (uint32_t slot = 0; slot < size; slot++)
-		table[slot] = MAGLEV_EMPTY;
+		table[slot] = LB_RING_SLOT_EMPTY;
 	if (weighted == 0)
 		goto out;
 	reference_capacities(heap, weighted, size);
@@ -152,7 +152,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 	while (free_slots > 0) {
 		struct walker *top = &heap[0];
 
-		if (table[top->slot] == MAGLEV_EMPTY) {
+		if (table[top->slot] == LB_RING_SLOT_EMPTY) {
 			table[top->slot] = ids[top->index];
 			top->room--;
 			free_slots--;

@@ -243,11 +243,11 @@ static void test_all_weights_0_or_no_backend_gives_empty_table(void **state)
 	memset(table, 0, sizeof(table));
 	build(backends, 3, TABLE_SIZE, 0, table);
 	for (uint32_t slot = 0; slot < TABLE_SIZE; slot++)
-		assert_int_equal(table[slot], MAGLEV_EMPTY);
+		assert_int_equal(table[slot], LB_RING_SLOT_EMPTY);
 	memset(table, 0, sizeof(table));
 	build(NULL, 0, SMALL_TABLE_SIZE, 0, table);
 	for (uint32_t slot = 0; slot < SMALL_TABLE_SIZE; slot++)
-		assert_int_equal(table[slot], MAGLEV_EMPTY);
+		assert_int_equal(table[slot], LB_RING_SLOT_EMPTY);
 }
 
 static void test_as_many_backends_as_slots_get_one_each(void **state)
@@ -613,7 +613,7 @@ int main(void)
 	    TEST_WITH(test_weight_0_takes_no_slot_and_equals_removal,
 		      "weight 0 takes no slot: same table as without it", NULL),
 	    TEST_WITH(test_all_weights_0_or_no_backend_gives_empty_table,
-		      "all weights 0, or no backend: every slot MAGLEV_EMPTY", NULL),
+		      "all weights 0, or no backend: every slot LB_RING_SLOT_EMPTY", NULL),
 	    TEST_WITH(test_as_many_backends_as_slots_get_one_each,
 		      "as many backends as slots: one slot each", NULL),
 	    TEST_WITH(test_remove_one_moves_at_most_1_percent,
