@@ -212,24 +212,52 @@ struct traffic_counter {
 	__u64 bytes;
 };
 
-/* counters: PERCPU_ARRAY, LB_COUNTER_MAX entries, each a struct traffic_counter. */
+/*
+ * counters: PERCPU_ARRAY, LB_COUNTER_MAX entries, each a struct traffic_counter.
+ * The one list of the program's counters, in index order, as X(ID, NAME, VERDICT, METRIC, HELP):
+ * it makes enum lb_counter (LB_COUNTER_ID) below, and in l3dsrd and l3dsrctl the names
+ * (src/common/counter_names.c) and the metrics (src/status/metrics.c). NAME is the stable name
+ * l3dsrctl shows and the metrics' verdict label. VERDICT 1: what the program did with the
+ * packet, exported in l3dsr_packets_total and l3dsr_bytes_total; 0: an event counted besides
+ * the verdict, exported as its own counter METRIC with HELP (NULL for the verdicts).
+ */
+#define LB_COUNTERS(X)                                                                             \
+	/* not for us, handed to the kernel untouched */                                           \
+	X(PASS, "pass", 1, NULL, NULL)                                                             \
+	/* rewritten, sent back out of the ingress interface */                                    \
+	X(TX, "tx", 1, NULL, NULL)                                                                 \
+	/* rewritten, redirected to another interface */                                           \
+	X(REDIRECT, "redirect", 1, NULL, NULL)                                                     \
+	/* rewritten, passed so the kernel resolves the neighbour */                               \
+	X(FIB_NO_NEIGH, "fib_no_neigh", 1, NULL, NULL)                                             \
+	/* rewritten, fib lookup failed otherwise; passed */                                       \
+	X(FIB_FAIL, "fib_fail", 1, NULL, NULL)                                                     \
+	/* TTL / hop limit <= 1: passed untouched */                                               \
+	X(TTL_EXPIRED, "ttl_expired", 1, NULL, NULL)                                               \
+	/* non-first fragment with no recorded ports: passed */                                    \
+	X(FRAGMENTS_UNTRACKED, "fragments_untracked", 1, NULL, NULL)                               \
+	/* truncated or inconsistent headers: passed untouched */                                  \
+	X(MALFORMED, "malformed", 1, NULL, NULL)                                                   \
+	/* VIP address, no VIP for this protocol/port: passed */                                   \
+	X(UNKNOWN_PORT, "unknown_port", 1, NULL, NULL)                                             \
+	/* VIP without a ring or with an empty slot: passed */                                     \
+	X(NO_BACKEND, "no_backend", 1, NULL, NULL)                                                 \
+	/* ICMP/ICMPv6 errors steered to a flow's backend */                                       \
+	X(ICMP_ERROR, "icmp_error", 0, "l3dsr_icmp_errors_total",                                  \
+	  "ICMP errors about a VIP flow, steered to the flow's backend.")                          \
+	/* new flows over flow_inserts_per_second, not inserted */                                 \
+	X(FLOW_INSERT_SKIPPED, "flow_insert_skipped", 0, "l3dsr_flow_inserts_skipped_total",       \
+	  "New flows balanced but not remembered: over flow-inserts-per-second.")                  \
+	/* health-check reply from a VIP: source set to the RIP */                                 \
+	X(PROBE_REPLY, "probe_reply", 1, NULL, NULL)                                               \
+	/* health-check reply from the RIP itself: dropped */                                      \
+	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)
+
+#define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {
-	LB_COUNTER_PASS,		/* not for us, handed to the kernel untouched */
-	LB_COUNTER_TX,			/* rewritten, sent back out of the ingress interface */
-	LB_COUNTER_REDIRECT,		/* rewritten, redirected to another interface */
-	LB_COUNTER_FIB_NO_NEIGH,	/* rewritten, passed so the kernel resolves the neighbour */
-	LB_COUNTER_FIB_FAIL,		/* rewritten, fib lookup failed otherwise; passed */
-	LB_COUNTER_TTL_EXPIRED,		/* TTL / hop limit <= 1: passed untouched */
-	LB_COUNTER_FRAGMENTS_UNTRACKED, /* non-first fragment with no recorded ports: passed */
-	LB_COUNTER_MALFORMED,		/* truncated or inconsistent headers: passed untouched */
-	LB_COUNTER_UNKNOWN_PORT,	/* VIP address, no VIP for this protocol/port: passed */
-	LB_COUNTER_NO_BACKEND,		/* VIP without a ring or with an empty slot: passed */
-	LB_COUNTER_ICMP_ERROR,		/* ICMP/ICMPv6 errors steered to a flow's backend */
-	LB_COUNTER_FLOW_INSERT_SKIPPED, /* new flows over flow_inserts_per_second, not inserted */
-	LB_COUNTER_PROBE_REPLY,		/* health-check reply from a VIP: source set to the RIP */
-	LB_COUNTER_PROBE_DIRECT,	/* health-check reply from the RIP itself: dropped */
-	LB_COUNTER_MAX,
+	LB_COUNTERS(LB_COUNTER_ID) LB_COUNTER_MAX,
 };
+#undef LB_COUNTER_ID
 
 /* ---------------------------------------------------------------------------------------------
  * Backend maps (bpf/backend.bpf.c)
@@ -258,14 +286,21 @@ struct port_vip_key {
 	__u8 family; /* 4 or 6 */
 };
 
-/* counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter. */
+/*
+ * counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter; listed as
+ * LB_COUNTERS is, X(ID, NAME, VERDICT) (the backend exports no metrics).
+ */
+#define BACKEND_COUNTERS(X)                                                                        \
+	X(PASS, "pass", 1)	       /* not for a VIP: untouched */                              \
+	X(RESTORED, "restored", 1)     /* destination set back to a VIP */                         \
+	X(MALFORMED, "malformed", 1)   /* truncated or inconsistent headers: untouched */          \
+	X(ICMP_ERROR, "icmp_error", 0) /* ICMP/ICMPv6 errors restored, besides "restored" */
+
+#define BACKEND_COUNTER_ID(id, ...) BACKEND_COUNTER_##id,
 enum backend_counter {
-	BACKEND_COUNTER_PASS,	    /* not for a VIP: untouched */
-	BACKEND_COUNTER_RESTORED,   /* destination set back to a VIP */
-	BACKEND_COUNTER_MALFORMED,  /* truncated or inconsistent headers: untouched */
-	BACKEND_COUNTER_ICMP_ERROR, /* ICMP/ICMPv6 errors restored */
-	BACKEND_COUNTER_MAX,
+	BACKEND_COUNTERS(BACKEND_COUNTER_ID) BACKEND_COUNTER_MAX,
 };
+#undef BACKEND_COUNTER_ID
 
 /* vip_traffic on the backend: PERCPU_ARRAY, L3DSR_MAX_VIPS entries, by restore_target.vip_index. */
 

@@ -51,6 +51,8 @@ struct ctl_instance {
 	struct l3dsr_address *local_addresses; /* backend */
 	size_t local_address_count;
 };
+_Static_assert((int)BACKEND_COUNTER_MAX <= (int)LB_COUNTER_MAX,
+	       "counters holds either role's counters");
 
 /* The names of the global counters of ROLE, as shown and as JSON keys; *COUNT of them. */
 const char *const *ctl_counter_names(enum l3dsr_role role, size_t *count);

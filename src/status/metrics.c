@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "src/common/address.h"
+#include "src/common/counter_names.h"
 #include "src/status/ctl_read.h"
 #include "src/common/maps.h"
 #include "src/status/metrics.h"
@@ -84,10 +85,15 @@ static int read_traffic(int map, uint32_t key, struct traffic_counter *sum)
 	return result;
 }
 
-static bool is_verdict(size_t counter)
-{
-	return counter != LB_COUNTER_ICMP_ERROR && counter != LB_COUNTER_FLOW_INSERT_SKIPPED;
-}
+/* Each counter that is not a verdict is a metric of its own (LB_COUNTERS, bpf/l3dsr_common.h). */
+struct counter_metric {
+	const char *name; /* NULL: a verdict */
+	const char *help;
+};
+
+#define LB_COUNTER_METRIC(id, name, verdict, metric, help) [LB_COUNTER_##id] = {metric, help},
+static const struct counter_metric counter_metrics[LB_COUNTER_MAX] = {
+    LB_COUNTERS(LB_COUNTER_METRIC)};
 
 static int print_global(FILE *out, const char *ifname, const struct metrics_maps *maps)
 {
@@ -108,21 +114,22 @@ static int print_global(FILE *out, const char *ifname, const struct metrics_maps
 				   : "Packets the load balancer program saw, by what it did with "
 				     "them.");
 		for (size_t i = 0; i < count; i++) {
-			if (!is_verdict(i))
+			if (!lb_counter_verdicts[i])
 				continue;
 			print_labels(out, name, ifname, NULL, NULL, "verdict", names[i]);
 			fprintf(out, "%" PRIu64 "\n",
 				(uint64_t)(bytes ? counters[i].bytes : counters[i].packets));
 		}
 	}
-	print_family(out, "l3dsr_icmp_errors_total", "counter",
-		     "ICMP errors about a VIP flow, steered to the flow's backend.");
-	print_labels(out, "l3dsr_icmp_errors_total", ifname, NULL, NULL, NULL, NULL);
-	fprintf(out, "%" PRIu64 "\n", (uint64_t)counters[LB_COUNTER_ICMP_ERROR].packets);
-	print_family(out, "l3dsr_flow_inserts_skipped_total", "counter",
-		     "New flows balanced but not remembered: over flow-inserts-per-second.");
-	print_labels(out, "l3dsr_flow_inserts_skipped_total", ifname, NULL, NULL, NULL, NULL);
-	fprintf(out, "%" PRIu64 "\n", (uint64_t)counters[LB_COUNTER_FLOW_INSERT_SKIPPED].packets);
+	for (size_t i = 0; i < count; i++) {
+		const struct counter_metric *metric = &counter_metrics[i];
+
+		if (lb_counter_verdicts[i])
+			continue;
+		print_family(out, metric->name, "counter", metric->help);
+		print_labels(out, metric->name, ifname, NULL, NULL, NULL, NULL);
+		fprintf(out, "%" PRIu64 "\n", (uint64_t)counters[i].packets);
+	}
 	return 0;
 }
 
