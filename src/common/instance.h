@@ -64,6 +64,13 @@ struct instance_backend_health {
 	__u64 last_check_realtime_ns; /* when the last check ended; 0: none */
 };
 
+/* The daemon writes them, l3dsrctl reads them, each map's value size naming the layout: no
+ * padding the fields do not name. */
+_Static_assert(sizeof(struct instance_info) == 6 * 4 + 8 + IF_NAMESIZE + 2 * CONFIG_PATH_MAX,
+	       "struct instance_info size");
+_Static_assert(sizeof(struct instance_backend_health) == 16 + 8 * 4 + 3 * 8,
+	       "struct instance_backend_health size");
+
 struct instance_maps {
 	int info;
 	int vip_names;

@@ -23,7 +23,7 @@
 #include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
-#define TABLE_SIZE   65537
+#define TABLE_SIZE   L3DSR_DEFAULT_TABLE_SIZE
 #define MAX_BACKENDS 1000
 
 enum population {

@@ -24,7 +24,7 @@
 #include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
-#define TABLE_SIZE	 65537
+#define TABLE_SIZE	 L3DSR_DEFAULT_TABLE_SIZE
 #define SMALL_TABLE_SIZE 251
 #define MAX_BACKENDS	 320
 
@@ -479,7 +479,7 @@ static void test_golden_checksum(void **state)
 
 static void test_permutation_ranges(void **state)
 {
-	static const uint32_t sizes[] = {2, 3, 251, TABLE_SIZE, 1048573};
+	static const uint32_t sizes[] = {2, 3, 251, TABLE_SIZE, L3DSR_MAX_TABLE_SIZE};
 
 	(void)state;
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
