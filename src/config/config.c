@@ -312,7 +312,7 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 }
 
 /* Prints the messages and returns the error count; NAME is what the messages start with. */
-static int config_report(struct config_parser *parser, FILE *errors)
+static int config_report(struct config_parser *parser, const struct config_output *errors)
 {
 	int error_count = parser->messages.errors;
 
@@ -321,8 +321,9 @@ static int config_report(struct config_parser *parser, FILE *errors)
 	return error_count;
 }
 
-int config_parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
-			struct l3dsr_config *config, FILE *errors)
+static int config_parse_text(const char *name, const char *text, size_t length,
+			     enum l3dsr_role role, struct l3dsr_config *config,
+			     const struct config_output *errors)
 {
 	struct config_parser parser = {
 	    .name = name,
@@ -357,7 +358,8 @@ int config_parse_buffer(const char *name, const char *text, size_t length, enum 
 	return error_count;
 }
 
-int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *config, FILE *errors)
+static int config_parse_file(const char *path, enum l3dsr_role role, struct l3dsr_config *config,
+			     const struct config_output *errors)
 {
 	struct config_parser parser = {.name = path};
 	size_t length = 0, capacity = 0;
@@ -402,9 +404,39 @@ out:
 		free(text);
 		return config_report(&parser, errors);
 	}
-	error_count = config_parse_buffer(path, text ? text : "", length, role, config, errors);
+	error_count = config_parse_text(path, text ? text : "", length, role, config, errors);
 	free(text);
 	return error_count;
+}
+
+/* The lines of the report to a stream, as config_parse promises. */
+static void config_report_to_stream(void *stream, bool warning, const char *line)
+{
+	(void)warning; /* the text says "warning:" */
+	fprintf(stream, "%s\n", line);
+}
+
+int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *config, FILE *errors)
+{
+	struct config_output output = {errors ? config_report_to_stream : NULL, errors};
+
+	return config_parse_file(path, role, config, &output);
+}
+
+int config_parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
+			struct l3dsr_config *config, FILE *errors)
+{
+	struct config_output output = {errors ? config_report_to_stream : NULL, errors};
+
+	return config_parse_text(name, text, length, role, config, &output);
+}
+
+int config_parse_reported(const char *path, enum l3dsr_role role, struct l3dsr_config *config,
+			  config_report_fn *report, void *context)
+{
+	struct config_output output = {report, context};
+
+	return config_parse_file(path, role, config, &output);
 }
 
 void config_free(struct l3dsr_config *config)

@@ -104,6 +104,17 @@ int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *co
 int config_parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
 			struct l3dsr_config *config, FILE *errors);
 
+/*
+ * Receives one line of config_parse's report, without its newline, and whether it is a warning
+ * (an error or the count of errors otherwise): a caller that logs the lines gives each its
+ * priority from this, not from the text.
+ */
+typedef void config_report_fn(void *context, bool warning, const char *line);
+
+/* config_parse, with each line handed to REPORT (with CONTEXT) instead of written to a stream. */
+int config_parse_reported(const char *path, enum l3dsr_role role, struct l3dsr_config *config,
+			  config_report_fn *report, void *context);
+
 void config_free(struct l3dsr_config *config);
 
 /* flow-inserts-per-second = auto: a flood of new flows needs at least this long to turn the

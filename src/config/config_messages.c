@@ -81,9 +81,30 @@ static void config_print_escaped(const char *text, FILE *out)
 	}
 }
 
-void config_messages_print(struct config_messages *messages, const char *name, FILE *out)
+/* A line of the report is written to a memory stream, then handed to the output whole. */
+static FILE *config_line_open(char **text, size_t *length)
 {
-	if (!out)
+	*text = NULL;
+	return open_memstream(text, length);
+}
+
+/* TEXT is only filled in by fclose. */
+static void config_line_close(FILE *line, char **text, bool warning,
+			      const struct config_output *output)
+{
+	fclose(line);
+	output->report(output->context, warning, *text);
+	free(*text);
+}
+
+void config_messages_print(struct config_messages *messages, const char *name,
+			   const struct config_output *output)
+{
+	size_t length;
+	char *text;
+	FILE *line;
+
+	if (!output->report)
 		return;
 	/* qsort wants a valid pointer even for no elements, and there may be no messages. */
 	if (messages->count > 0)
@@ -92,26 +113,39 @@ void config_messages_print(struct config_messages *messages, const char *name, F
 	for (size_t i = 0; i < messages->count; i++) {
 		const struct config_message *message = &messages->items[i];
 
-		config_print_escaped(name, out);
+		line = config_line_open(&text, &length);
+		if (!line)
+			goto out_of_memory;
+		config_print_escaped(name, line);
 		if (message->line > 0)
-			fprintf(out, ":%d", message->line);
-		fputs(message->warning ? ": warning: " : ": ", out);
-		config_print_escaped(message->text, out);
-		fputc('\n', out);
+			fprintf(line, ":%d", message->line);
+		fputs(message->warning ? ": warning: " : ": ", line);
+		config_print_escaped(message->text, line);
+		config_line_close(line, &text, message->warning, output);
 	}
 	if (messages->unshown > 0) {
-		config_print_escaped(name, out);
-		fprintf(out, ": %zu more message%s not shown\n", messages->unshown,
+		line = config_line_open(&text, &length);
+		if (!line)
+			goto out_of_memory;
+		config_print_escaped(name, line);
+		fprintf(line, ": %zu more message%s not shown", messages->unshown,
 			messages->unshown == 1 ? "" : "s");
+		config_line_close(line, &text, false, output);
 	}
 	if (messages->errors > 0) {
-		config_print_escaped(name, out);
-		fprintf(out, ": %d error%s", messages->errors, messages->errors == 1 ? "" : "s");
+		line = config_line_open(&text, &length);
+		if (!line)
+			goto out_of_memory;
+		config_print_escaped(name, line);
+		fprintf(line, ": %d error%s", messages->errors, messages->errors == 1 ? "" : "s");
 		if (messages->warnings > 0)
-			fprintf(out, ", %d warning%s", messages->warnings,
+			fprintf(line, ", %d warning%s", messages->warnings,
 				messages->warnings == 1 ? "" : "s");
-		fputc('\n', out);
+		config_line_close(line, &text, false, output);
 	}
+	return;
+out_of_memory:
+	output->report(output->context, false, "out of memory writing the configuration's errors");
 }
 
 void config_messages_free(struct config_messages *messages)

@@ -172,7 +172,13 @@ void config_error(struct config_parser *parser, int line, const char *format, ..
     __attribute__((format(printf, 3, 4)));
 void config_warning(struct config_parser *parser, int line, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
-void config_messages_print(struct config_messages *messages, const char *name, FILE *out);
+/* Where the messages go: each line to REPORT(CONTEXT, ...); a NULL REPORT: nowhere. */
+struct config_output {
+	config_report_fn *report;
+	void *context;
+};
+void config_messages_print(struct config_messages *messages, const char *name,
+			   const struct config_output *output);
 void config_messages_free(struct config_messages *messages);
 
 /* config_validate.c: the checks that need the whole file (missing keys, conflicts). */

@@ -20,34 +20,16 @@
 #include "src/common/pins.h"
 #include "src/daemon/service.h"
 
+/* One log line per line of the parser's report, at the priority its severity deserves. */
+static void log_config_line(void *context, bool warning, const char *line)
+{
+	(void)context;
+	log_message(warning ? LOG_PRIORITY_WARNING : LOG_PRIORITY_ERROR, "%s", line);
+}
+
 int service_parse_config(const char *path, enum l3dsr_role role, struct l3dsr_config *config)
 {
-	char *messages = NULL, *line, *next;
-	size_t length = 0;
-	FILE *stream = open_memstream(&messages, &length);
-	int errors;
-
-	if (!stream) {
-		log_error("cannot parse %s: out of memory", path);
-		memset(config, 0, sizeof(*config));
-		return 1;
-	}
-	errors = config_parse(path, role, config, stream);
-	fclose(stream);
-	/* One log line per message, each at the priority it deserves. */
-	for (line = messages; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		if (*line)
-			log_message(strstr(line, ": warning: ") ? LOG_PRIORITY_WARNING
-								: LOG_PRIORITY_ERROR,
-				    "%s", line);
-	}
-	free(messages);
-	return errors;
+	return config_parse_reported(path, role, config, log_config_line, NULL);
 }
 
 /* The health checks answer here (fail-open included); before they start, every backend is up. */

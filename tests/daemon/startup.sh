@@ -56,15 +56,17 @@ refused() {
 }
 
 # --- a configuration with errors -------------------------------------------------------------
-sed 's/^dscp = 10$/dscp = 99/; s/^port = 80$/port = http/' "$TOPO_DIR/lb4.conf" >"$TOPO_DIR/bad.conf"
+sed 's/^dscp = 10$/dscp = 99/; s/^port = 80$/port = http/; s/^table-size = 101$/table-size = 7/' \
+	"$TOPO_DIR/lb4.conf" >"$TOPO_DIR/bad.conf"
 sysctl_in net.ipv4.ip_forward=1
 daemon_start bad "$ns" lb ve0 "$TOPO_DIR/bad.conf"
 refused bad
 log=$(cat "$(daemon_log bad)")
 if ((${#REFUSAL[@]} == 0)) && grep -qE "^<3>$TOPO_DIR/bad.conf:4: " <<<"$log" &&
 	grep -qE "^<3>$TOPO_DIR/bad.conf:5: " <<<"$log" &&
+	grep -qE "^<4>$TOPO_DIR/bad.conf:6: warning: table-size 7 " <<<"$log" &&
 	grep -qx "<3>not starting: $TOPO_DIR/bad.conf has errors" <<<"$log"; then
-	e2e_ok "a configuration with errors: each logged as <3>FILE:LINE, exit 1, nothing attached or pinned"
+	e2e_ok "a configuration with errors: each logged as <3>FILE:LINE, its warning as <4>, exit 1, nothing attached or pinned"
 else
 	e2e_fail "a configuration with errors is refused, each error logged" "${REFUSAL[@]}" "$log"
 fi
