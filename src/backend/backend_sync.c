@@ -213,7 +213,7 @@ int backend_maps_apply(const struct backend_maps *maps, const struct l3dsr_confi
 			if (next_free == L3DSR_MAX_VIPS) {
 				log_error("too many VIPs: at most %d", L3DSR_MAX_VIPS);
 				result = -ENOSPC;
-				break;
+				goto said;
 			}
 			indexes[i] = next_free;
 			claimed[next_free] = true;
@@ -259,7 +259,8 @@ int backend_maps_apply(const struct backend_maps *maps, const struct l3dsr_confi
 			result = instance_write_vip_name(maps->instance, index, "");
 out:
 	if (result)
-		log_error("cannot update the backend's maps: %s", strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot update the backend's maps");
+said:
 	free(ports);
 	free(indexes);
 	free(claimed);
@@ -287,11 +288,9 @@ int backend_maps_refresh_addresses(const struct backend_maps *maps, const char *
 	__u8 unused = 0;
 	int result;
 
-	if (getifaddrs(&addresses) != 0) {
-		result = -errno;
-		log_error("cannot list the addresses of %s: %s", ifname, strerror(-result));
-		return result;
-	}
+	if (getifaddrs(&addresses) != 0)
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot list the addresses of %s",
+				 ifname);
 	for (entry = addresses; entry; entry = entry->ifa_next)
 		wanted_count++;
 	wanted = calloc(wanted_count + 1, sizeof(*wanted));
@@ -337,7 +336,8 @@ int backend_maps_refresh_addresses(const struct backend_maps *maps, const char *
 			log_info("local address %s removed", address_format(&address, text));
 	}
 	if (result)
-		log_error("cannot update the local addresses of %s: %s", ifname, strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot update the local addresses of %s",
+			  ifname);
 	*count = wanted_count;
 	free(wanted);
 	free(current);

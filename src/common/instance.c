@@ -47,23 +47,19 @@ static int create_one(const char *pin_dir, const struct instance_map_layout *lay
 	if (fd >= 0)
 		close(fd);
 	if (pins_path(path, sizeof(path), pin_dir, layout->name))
-		return -ENAMETOOLONG;
+		return log_errno(LOG_PRIORITY_ERROR, ENAMETOOLONG, "cannot pin %s in %s",
+				 layout->name, pin_dir);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, layout->name, sizeof(__u32), layout->value_size,
 			    layout->max_entries, NULL);
-	if (fd < 0) {
-		int error = errno;
-
-		log_error("cannot create map %s: %s", layout->name, strerror(error));
-		return -error;
-	}
+	if (fd < 0)
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot create map %s", layout->name);
 	/* A pin of an older layout is replaced; readers that hold it open keep the old map. */
 	unlink(path);
 	if (bpf_obj_pin(fd, path)) {
 		int error = errno;
 
-		log_error("cannot pin %s: %s", path, strerror(error));
 		close(fd);
-		return -error;
+		return log_errno(LOG_PRIORITY_ERROR, error, "cannot pin %s", path);
 	}
 	return fd;
 }

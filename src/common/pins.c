@@ -43,13 +43,9 @@ static int mount_bpffs_if_missing(const char *existing_parent)
 {
 	if (is_bpffs(existing_parent) || strcmp(existing_parent, PINS_BPFFS_MOUNT) != 0)
 		return 0;
-	if (mount("bpf", PINS_BPFFS_MOUNT, "bpf", 0, "mode=0700") != 0) {
-		int error = errno;
-
-		log_error("cannot mount a bpf filesystem on %s: %s", PINS_BPFFS_MOUNT,
-			  strerror(error));
-		return -error;
-	}
+	if (mount("bpf", PINS_BPFFS_MOUNT, "bpf", 0, "mode=0700") != 0)
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot mount a bpf filesystem on %s",
+				 PINS_BPFFS_MOUNT);
 	log_info("mounted a bpf filesystem on %s", PINS_BPFFS_MOUNT);
 	return 0;
 }
@@ -95,12 +91,9 @@ int pins_prepare(const char *dir)
 			continue;
 		char saved = *cursor;
 		*cursor = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			int error = errno;
-
-			log_error("cannot create pin directory %s: %s", path, strerror(error));
-			return -error;
-		}
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return log_errno(LOG_PRIORITY_ERROR, errno,
+					 "cannot create pin directory %s", path);
 		*cursor = saved;
 	}
 	return 0;
@@ -110,20 +103,16 @@ int pins_lock(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0) {
-		int error = errno;
-
-		log_error("cannot open pin directory %s: %s", dir, strerror(error));
-		return -error;
-	}
+	if (fd < 0)
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot open pin directory %s", dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		int error = errno;
 
-		if (error == EWOULDBLOCK)
-			log_error("pin directory %s is in use by another l3dsrd", dir);
-		else
-			log_error("cannot lock pin directory %s: %s", dir, strerror(error));
 		close(fd);
+		if (error != EWOULDBLOCK)
+			return log_errno(LOG_PRIORITY_ERROR, error, "cannot lock pin directory %s",
+					 dir);
+		log_error("pin directory %s is in use by another l3dsrd", dir);
 		return -error;
 	}
 	return fd;
@@ -139,9 +128,7 @@ int pins_remove(const char *dir)
 	if (!listing) {
 		if (errno == ENOENT)
 			return 0;
-		result = -errno;
-		log_error("cannot read pin directory %s: %s", dir, strerror(-result));
-		return result;
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot read pin directory %s", dir);
 	}
 	while ((entry = readdir(listing))) {
 		if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
@@ -151,17 +138,16 @@ int pins_remove(const char *dir)
 		if (!error && unlink(path) != 0)
 			error = -errno;
 		if (error) {
-			log_error("cannot remove pin %s/%s: %s", dir, entry->d_name,
-				  strerror(-error));
+			log_errno(LOG_PRIORITY_ERROR, error, "cannot remove pin %s/%s", dir,
+				  entry->d_name);
 			if (!result)
 				result = error;
 		}
 	}
 	closedir(listing);
-	if (rmdir(dir) != 0 && !result) {
-		result = -errno;
-		log_error("cannot remove pin directory %s: %s", dir, strerror(-result));
-	}
+	if (rmdir(dir) != 0 && !result)
+		result =
+		    log_errno(LOG_PRIORITY_ERROR, errno, "cannot remove pin directory %s", dir);
 	/* The shared default parent goes too, but only when no other instance lives in it. */
 	size_t root_length = strlen(PINS_DEFAULT_ROOT);
 	if (!strncmp(dir, PINS_DEFAULT_ROOT "/", root_length + 1) &&

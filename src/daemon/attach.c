@@ -57,8 +57,8 @@ int attach_program(int prog_fd, int ifindex, const char *ifname, enum xdp_mode m
 	if (fd == -EBUSY || fd == -EEXIST)
 		log_busy(ifindex, ifname);
 	else if (fd < 0)
-		log_error("cannot attach to %s in %s mode: %s", ifname,
-			  instance_mode_name(*effective), strerror(-fd));
+		log_errno(LOG_PRIORITY_ERROR, fd, "cannot attach to %s in %s mode", ifname,
+			  instance_mode_name(*effective));
 	return fd;
 }
 
@@ -69,19 +69,15 @@ int attach_adopt(const char *path, int ifindex)
 	int fd = bpf_obj_get(path);
 
 	if (fd < 0) {
-		int error = errno;
-
-		if (error == ENOENT)
+		if (errno == ENOENT)
 			return -ENOENT;
-		log_error("cannot open the pinned link %s: %s", path, strerror(error));
-		return -error;
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot open the pinned link %s", path);
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &length)) {
 		int error = errno;
 
-		log_error("cannot read the pinned link %s: %s", path, strerror(error));
 		close(fd);
-		return -error;
+		return log_errno(LOG_PRIORITY_ERROR, error, "cannot read the pinned link %s", path);
 	}
 	if (info.type != BPF_LINK_TYPE_XDP || (int)info.xdp.ifindex != ifindex) {
 		/* Its interface is gone (ifindex 0) or was recreated: nothing left to adopt. */
@@ -105,23 +101,16 @@ enum xdp_mode attach_mode_in_effect(int ifindex)
 
 int attach_replace(int link_fd, int prog_fd)
 {
-	if (bpf_link_update(link_fd, prog_fd, NULL)) {
-		int error = errno;
-
-		log_error("cannot replace the program of the XDP link: %s", strerror(error));
-		return -error;
-	}
+	if (bpf_link_update(link_fd, prog_fd, NULL))
+		return log_errno(LOG_PRIORITY_ERROR, errno,
+				 "cannot replace the program of the XDP link");
 	return 0;
 }
 
 int attach_pin(int link_fd, const char *path)
 {
-	if (bpf_obj_pin(link_fd, path)) {
-		int error = errno;
-
-		log_error("cannot pin the XDP link at %s: %s", path, strerror(error));
-		return -error;
-	}
+	if (bpf_obj_pin(link_fd, path))
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot pin the XDP link at %s", path);
 	return 0;
 }
 
@@ -148,11 +137,7 @@ int attach_link_ifindex(int link_fd)
 
 int attach_detach(int link_fd)
 {
-	if (bpf_link_detach(link_fd)) {
-		int error = errno;
-
-		log_error("cannot detach the XDP link: %s", strerror(error));
-		return -error;
-	}
+	if (bpf_link_detach(link_fd))
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot detach the XDP link");
 	return 0;
 }

@@ -43,21 +43,17 @@ int interface_lock(const char *ifname)
 	socklen_t length = lock_address(ifname, &address);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0) {
-		int error = errno;
-
-		log_error("cannot create the lock socket for %s: %s", ifname, strerror(error));
-		return -error;
-	}
+	if (fd < 0)
+		return log_errno(LOG_PRIORITY_ERROR, errno, "cannot create the lock socket for %s",
+				 ifname);
 	if (bind(fd, (struct sockaddr *)&address, length) != 0) {
 		int error = errno;
 		pid_t holder;
 
 		close(fd);
-		if (error != EADDRINUSE) {
-			log_error("cannot lock interface %s: %s", ifname, strerror(error));
-			return -error;
-		}
+		if (error != EADDRINUSE)
+			return log_errno(LOG_PRIORITY_ERROR, error, "cannot lock interface %s",
+					 ifname);
 		holder = lock_holder(&address, length);
 		if (holder > 0)
 			log_error("another l3dsrd (pid %d) already runs on interface %s",
@@ -69,9 +65,9 @@ int interface_lock(const char *ifname)
 	if (listen(fd, 8) != 0) {
 		int error = errno;
 
-		log_error("cannot listen on the lock socket for %s: %s", ifname, strerror(error));
 		close(fd);
-		return -error;
+		return log_errno(LOG_PRIORITY_ERROR, error,
+				 "cannot listen on the lock socket for %s", ifname);
 	}
 	return fd;
 }

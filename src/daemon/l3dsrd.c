@@ -250,10 +250,13 @@ static int on_lock_socket(sd_event_source *source, int fd, uint32_t events, void
  */
 static int run_loop(struct daemon_loop *loop, int lock_fd)
 {
+	struct log_scope scope;
 	sd_event *event = NULL;
 	uint64_t now;
 	int result;
 
+	/* The health checks say what failed in the line that says the loop is not set up. */
+	log_scope_open(&scope, "cannot set up the event loop", NULL);
 	result = sd_event_default(&event);
 	if (result >= 0)
 		result = sd_event_add_signal(event, NULL, SIGHUP, on_reload, loop);
@@ -274,8 +277,7 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 	/* lb: the health checks' sockets and timers join this loop. */
 	if (result >= 0)
 		result = service_start_checks(&loop->service, event);
-	if (result < 0) {
-		log_error("cannot set up the event loop: %s", strerror(-result));
+	if (log_scope_close(&scope, result < 0 ? result : 0) < 0) {
 		sd_event_unref(event);
 		return -result;
 	}
@@ -290,6 +292,7 @@ int main(int argc, char **argv)
 	struct options options;
 	struct daemon_loop loop = {0};
 	struct service *service = &loop.service;
+	struct log_scope start;
 	const char *role_name;
 	sigset_t signals;
 	int lock_fd, result;
@@ -353,7 +356,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	service->ifindex = wait_for_interface(options.ifname, &signals);
-	if (service->ifindex < 0 || service_start(service)) {
+	/* Each step of the start says what failed; here only a failure none of them said. */
+	log_scope_open(&start, NULL, NULL);
+	result = service->ifindex < 0 ? 0 : service_start(service);
+	log_scope_close(&start, 0);
+	if (result && start.errors == 0)
+		log_errno(LOG_PRIORITY_ERROR, result, "not starting");
+	if (service->ifindex < 0 || result) {
 		config_free(&service->config);
 		close(lock_fd);
 		/* Stopped while waiting: nothing was started, nothing failed. */

@@ -196,10 +196,10 @@ int loader_load(const char *path, const char *program_name, const char *pin_dir,
 	memset(object, 0, sizeof(*object));
 	object->path = strdup(path);
 	if (!object->path)
-		return -ENOMEM;
+		return log_errno(LOG_PRIORITY_ERROR, ENOMEM, "cannot load %s", path);
 	result = read_file(path, &object->contents, &object->size);
 	if (result) {
-		log_error("cannot read %s: %s", path, strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot read %s", path);
 		goto out;
 	}
 	const char *file_name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -225,15 +225,18 @@ int loader_load(const char *path, const char *program_name, const char *pin_dir,
 			continue;
 		result = bpf_map__set_max_entries(
 		    map, size_as_kernel_reports(map, sizes[i].max_entries));
-		if (result)
+		if (result) {
+			log_errno(LOG_PRIORITY_ERROR, result, "cannot size the map %s of %s",
+				  sizes[i].name, path);
 			goto out;
+		}
 	}
 	result = note_inner_flags(object);
 	if (!result)
 		result = set_pins(object, pin_dir);
 	if (result) {
-		log_error("cannot prepare the pins of %s in %s: %s", path, pin_dir,
-			  strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot prepare the pins of %s in %s", path,
+			  pin_dir);
 		goto out;
 	}
 	result = bpf_object__load(object->object);
@@ -268,17 +271,16 @@ int loader_pin_replaced(struct loaded_object *object, const char *pin_dir)
 		struct bpf_map *map = object->replaced[i];
 
 		if (pins_path(path, sizeof(path), pin_dir, bpf_map__name(map)))
-			return -ENAMETOOLONG;
+			return log_errno(LOG_PRIORITY_ERROR, ENAMETOOLONG, "cannot pin %s in %s",
+					 bpf_map__name(map), pin_dir);
 		/* The old map lives on as long as the old program holds it; only its name goes. */
 		if (unlink(path) != 0 && errno != ENOENT) {
-			result = -errno;
-			log_error("cannot remove the old pin %s: %s", path, strerror(errno));
+			result = log_errno(LOG_PRIORITY_ERROR, errno,
+					   "cannot remove the old pin %s", path);
 			continue;
 		}
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			result = -errno;
-			log_error("cannot pin %s: %s", path, strerror(errno));
-		}
+		if (bpf_obj_pin(bpf_map__fd(map), path))
+			result = log_errno(LOG_PRIORITY_ERROR, errno, "cannot pin %s", path);
 	}
 	object->replaced_count = 0;
 	return result;

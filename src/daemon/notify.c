@@ -18,7 +18,7 @@ static void notify_send(const char *message)
 	int result = sd_notify(0, message);
 
 	if (result < 0)
-		log_warning("sd_notify failed: %s", strerror(-result));
+		log_errno(LOG_PRIORITY_WARNING, result, "sd_notify failed");
 }
 
 void notify_ready(const char *status)

@@ -104,6 +104,7 @@ static void write_info(const struct service *service)
 	};
 	char *config_path = realpath(service->config_path, NULL);
 	char *object_path = realpath(service->object_path, NULL);
+	int result;
 
 	copy_text(info.ifname, sizeof(info.ifname), service->ifname);
 	copy_text(info.config_path, sizeof(info.config_path),
@@ -112,8 +113,9 @@ static void write_info(const struct service *service)
 		  object_path ? object_path : service->object_path);
 	free(config_path);
 	free(object_path);
-	if (instance_write_info(&service->instance, &info))
-		log_warning("cannot record this instance for l3dsrctl: %s", strerror(errno));
+	result = instance_write_info(&service->instance, &info);
+	if (result)
+		log_errno(LOG_PRIORITY_WARNING, result, "cannot record this instance for l3dsrctl");
 }
 
 static __u32 program_id(const struct loaded_object *object)
@@ -229,9 +231,12 @@ out:
 /* After a failed reload step: the maps go back to the configuration in force. */
 static void roll_back(struct service *service)
 {
-	if (fill_maps(service, &service->object, &service->config))
-		log_error(
-		    "reload: could not restore the previous configuration in the maps either");
+	struct log_scope scope;
+
+	log_scope_open(&scope,
+		       "reload: could not restore the previous configuration in the maps either",
+		       NULL);
+	log_scope_close(&scope, fill_maps(service, &service->object, &service->config));
 }
 
 /* The new object (or a map of a new size): load it with the maps, fill, swap the program. */
@@ -253,7 +258,6 @@ static int replace_program(struct service *service, const struct l3dsr_config *n
 		roll_back(service);
 		return result;
 	}
-	loader_pin_replaced(&fresh, service->pin_dir);
 	log_info("program id %u replaced by %u on link %u (%s)", old_program, program_id(&fresh),
 		 link_id, reason);
 	loader_close(&service->object);
@@ -265,6 +269,7 @@ int service_reload(struct service *service)
 {
 	struct l3dsr_config next;
 	const char *reason = NULL;
+	struct log_scope refused;
 	bool ipv4, ipv6;
 	int errors, result;
 
@@ -276,12 +281,12 @@ int service_reload(struct service *service)
 		config_free(&next);
 		return -EINVAL;
 	}
+	/* Whatever fails from here says why in the one line that says the reload is refused. */
+	log_scope_open(&refused, "reload refused", "the running configuration stays");
 	vip_families(&next, &ipv4, &ipv6);
 	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6)) {
-		log_error("reload refused: forwarding is off for a family the new VIPs use; the "
-			  "running configuration stays");
 		config_free(&next);
-		return -EINVAL;
+		return log_scope_close(&refused, -EINVAL);
 	}
 	if (next.xdp_mode != XDP_MODE_AUTO && next.xdp_mode != service->mode)
 		log_warning("xdp-mode %s takes effect only when l3dsrd is stopped and started; it "
@@ -290,10 +295,9 @@ int service_reload(struct service *service)
 
 	result = loader_file_changed(&service->object);
 	if (result < 0) {
-		log_error("reload refused: cannot read %s: %s", service->object_path,
-			  strerror(-result));
 		config_free(&next);
-		return result;
+		return log_scope_close(&refused, log_errno(LOG_PRIORITY_ERROR, result,
+							   "cannot read %s", service->object_path));
 	}
 	if (result)
 		reason = "the object file changed";
@@ -308,11 +312,13 @@ int service_reload(struct service *service)
 		if (result)
 			roll_back(service);
 	}
+	log_scope_close(&refused, result);
 	if (result) {
-		log_error("reload refused: %s; the running configuration stays", strerror(-result));
 		config_free(&next);
 		return result;
 	}
+	/* Not part of the refusal: the new program runs whether its maps' pins move or not. */
+	loader_pin_replaced(&service->object, service->pin_dir);
 	config_free(&service->config);
 	service->config = next;
 	write_info(service);
@@ -337,7 +343,8 @@ int service_stop(struct service *service)
 	}
 	/* The instance is gone: its numbers must not be collected as if it were there. */
 	if (service->statistics_file[0] && unlink(service->statistics_file) && errno != ENOENT)
-		log_warning("cannot remove %s: %s", service->statistics_file, strerror(errno));
+		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
+			  service->statistics_file);
 	service->statistics_file[0] = '\0';
 
 	if (service->link_fd >= 0) {
@@ -371,14 +378,15 @@ static void write_statistics(struct service *service)
 		return;
 	if (service->statistics_file[0] && strcmp(service->statistics_file, path) &&
 	    unlink(service->statistics_file) && errno != ENOENT)
-		log_warning("cannot remove %s: %s", service->statistics_file, strerror(errno));
+		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
+			  service->statistics_file);
 	snprintf(service->statistics_file, sizeof(service->statistics_file), "%s", path);
 	if (!path[0])
 		return;
 	result = metrics_write(path, service->ifname, &service->health, &maps);
 	/* Said once until it works again, not every few seconds. */
 	if (result && !service->statistics_failed)
-		log_warning("cannot write %s: %s", path, strerror(-result));
+		log_errno(LOG_PRIORITY_WARNING, result, "cannot write %s", path);
 	service->statistics_failed = result != 0;
 }
 
@@ -390,12 +398,15 @@ static void service_apply_health(void *context, bool tables)
 	char status[256];
 
 	if (tables || service->apply_pending) {
-		service->apply_pending =
-		    lb_maps_apply(&service->lb, &service->config, service_backend_up, service,
-				  &service->lb_summary) != 0;
-		if (service->apply_pending)
-			log_error("health checks: the tables could not follow a backend's state; "
-				  "trying again at the next tick");
+		struct log_scope scope;
+		int result;
+
+		log_scope_open(&scope,
+			       "health checks: the tables could not follow a backend's state",
+			       "trying again at the next tick");
+		result = lb_maps_apply(&service->lb, &service->config, service_backend_up, service,
+				       &service->lb_summary);
+		service->apply_pending = log_scope_close(&scope, result) != 0;
 		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
 	}
 	service_status(service, status, sizeof(status));

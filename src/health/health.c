@@ -46,8 +46,8 @@ static void refresh_sources(struct health *health)
 	bool had4 = health->has_source4, had6 = health->has_source6;
 
 	if (getifaddrs(&addresses)) {
-		log_warning("health checks: cannot list the addresses of %s: %s", health->ifname,
-			    strerror(errno));
+		log_errno(LOG_PRIORITY_WARNING, errno,
+			  "health checks: cannot list the addresses of %s", health->ifname);
 		return;
 	}
 	health->has_source4 = health->has_source6 = false;
@@ -439,7 +439,7 @@ static int configure_ports(struct health *health, const struct l3dsr_config *con
 	result = probe_ports_init(&health->ports, config->probe_port_first, config->probe_port_last,
 				  health->probes_map);
 	if (result)
-		log_error("health checks: cannot clear the probes map: %s", strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "health checks: cannot clear the probes map");
 	return result;
 }
 
@@ -489,7 +489,8 @@ int health_configure(struct health *health, const struct l3dsr_config *config)
 	if (result) {
 		/* Out of memory: the checks of the previous configuration go on, less the records
 		 * that had moved over, which go with the new list. */
-		log_error("health checks: cannot apply the configuration: %s", strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result,
+			  "health checks: cannot apply the configuration");
 		vips_free(vips, count);
 		compact(health);
 		return result;
@@ -523,10 +524,8 @@ int health_init(struct health *health, sd_event *event, const char *ifname, int 
 	result = sd_event_add_defer(event, &health->changed_event, on_changed, health);
 	if (result >= 0)
 		result = sd_event_source_set_enabled(health->changed_event, SD_EVENT_OFF);
-	if (result < 0) {
-		log_error("health checks: cannot set up: %s", strerror(-result));
-		return result;
-	}
+	if (result < 0)
+		return log_errno(LOG_PRIORITY_ERROR, result, "health checks: cannot set up");
 	return 0;
 }
 

@@ -448,9 +448,6 @@ static int build_table(const struct planned_vip *vip, uint32_t seed, uint32_t *t
 		result = maglev_build(candidates, count, config->table_size, seed, table);
 	}
 	free(candidates);
-	if (result)
-		log_error("vip %s: cannot build its Maglev table: %s", config->name,
-			  strerror(-result));
 	return result;
 }
 
@@ -483,10 +480,14 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 	char description[128];
 
 	if (!table)
-		return -ENOMEM;
+		return log_errno(LOG_PRIORITY_ERROR, ENOMEM,
+				 "vip %s: cannot build its Maglev table", config->name);
 	result = build_table(vip, seed, table);
-	if (result)
-		goto out;
+	if (result) {
+		free(table);
+		return log_errno(LOG_PRIORITY_ERROR, result,
+				 "vip %s: cannot build its Maglev table", config->name);
+	}
 	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_size);
 	if (ring >= 0 && ring_size == config->table_size) {
 		long changed = lb_ring_rewrite(ring, table, ring_size);
@@ -530,7 +531,8 @@ out:
 		log_info("vip %s: dscp %u -> %u", config->name, vip->old_info.dscp, config->dscp);
 	}
 	if (result)
-		log_error("vip %s: cannot update its table: %s", config->name, strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "vip %s: cannot update its table",
+			  config->name);
 	if (ring >= 0)
 		close(ring);
 	free(table);
@@ -785,24 +787,32 @@ int lb_maps_apply(const struct lb_maps *maps, const struct l3dsr_config *config,
 	memset(&plan, 0, sizeof(plan));
 	result = current_read(maps, &current);
 	if (result) {
-		log_error("cannot read the load balancer's maps: %s", strerror(-result));
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot read the load balancer's maps");
 		goto out;
 	}
+	/* "too many VIPs" and "too many backends" are said where they are found. */
 	result = plan_make(&plan, config, &current, is_up, context);
+	if (result == -ENOMEM)
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot update the load balancer's maps");
 	if (result)
 		goto out;
 	/* Settings first: the rings below are built with its hash seed. */
 	result = write_settings(maps, config);
 	if (!result)
 		result = add_backends(maps, &plan, &current);
+	if (result)
+		log_errno(LOG_PRIORITY_ERROR, result, "cannot update the load balancer's maps");
+	/* A VIP that fails says so with its name. */
 	for (size_t i = 0; i < plan.vip_count && !result; i++)
 		result = update_vip(maps, &plan.vips[i], config->hash_seed);
-	if (!result)
+	if (!result) {
 		result = update_keys_and_addresses(maps, &plan, &current);
-	if (!result)
-		result = remove_unused(maps, &plan, &current);
-	if (result)
-		log_error("cannot update the load balancer's maps: %s", strerror(-result));
+		if (!result)
+			result = remove_unused(maps, &plan, &current);
+		if (result)
+			log_errno(LOG_PRIORITY_ERROR, result,
+				  "cannot update the load balancer's maps");
+	}
 	summary->vips = plan.vip_count;
 	for (size_t i = 0; i < plan.vip_count; i++)
 		for (size_t b = 0; b < plan.vips[i].config->backend_count; b++) {

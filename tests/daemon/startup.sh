@@ -143,8 +143,9 @@ program=$(daemon_xdp_id "$ns" ve0)
 cp "$TOPO_DIR/lb46.conf" "$TOPO_DIR/lb-reload.conf"
 daemon_reload fwd-reload || e2e_bail "SIGHUP: RELOADING=1, READY=1" "$(cat "$(daemon_log fwd-reload)")"
 log=$(cat "$(daemon_log fwd-reload)")
-if grep -qF "<3>IPv6 forwarding is off on ve0, which this load balancer needs: set net.ipv6.conf.ve0.forwarding=1" <<<"$log" &&
-	grep -qx '<3>reload refused: forwarding is off for a family the new VIPs use; the running configuration stays' <<<"$log" &&
+# One line says both what is wrong and what the daemon did about it.
+if grep -qxF "<3>reload refused: IPv6 forwarding is off on ve0, which this load balancer needs: set net.ipv6.conf.ve0.forwarding=1 (or net.ipv6.conf.all.forwarding=1 for every interface); the running configuration stays" <<<"$log" &&
+	[ "$(grep -c '^<3>' <<<"$log")" = 1 ] &&
 	[ "$(daemon_ctl fwd-reload -j status | daemon_json 'len(j[0]["vips"])')" = 1 ] &&
 	[ "$(daemon_xdp_id "$ns" ve0)" = "$program" ]; then
 	e2e_ok "a reload adding an IPv6 VIP with IPv6 forwarding off: refused with the sysctl, the IPv4 VIP stays"
