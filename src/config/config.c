@@ -418,7 +418,7 @@ static void config_report_to_stream(void *stream, bool warning, const char *line
 
 int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *config, FILE *errors)
 {
-	struct config_output output = {errors ? config_report_to_stream : NULL, errors};
+	struct config_output output = {errors ? config_report_to_stream : NULL, errors, true};
 
 	return config_parse_file(path, role, config, &output);
 }
@@ -426,7 +426,7 @@ int config_parse(const char *path, enum l3dsr_role role, struct l3dsr_config *co
 int config_parse_buffer(const char *name, const char *text, size_t length, enum l3dsr_role role,
 			struct l3dsr_config *config, FILE *errors)
 {
-	struct config_output output = {errors ? config_report_to_stream : NULL, errors};
+	struct config_output output = {errors ? config_report_to_stream : NULL, errors, true};
 
 	return config_parse_text(name, text, length, role, config, &output);
 }
@@ -434,7 +434,7 @@ int config_parse_buffer(const char *name, const char *text, size_t length, enum 
 int config_parse_reported(const char *path, enum l3dsr_role role, struct l3dsr_config *config,
 			  config_report_fn *report, void *context)
 {
-	struct config_output output = {report, context};
+	struct config_output output = {report, context, false};
 
 	return config_parse_file(path, role, config, &output);
 }

@@ -111,7 +111,11 @@ int config_parse_buffer(const char *name, const char *text, size_t length, enum 
  */
 typedef void config_report_fn(void *context, bool warning, const char *line);
 
-/* config_parse, with each line handed to REPORT (with CONTEXT) instead of written to a stream. */
+/*
+ * config_parse, with each line handed to REPORT (with CONTEXT) instead of written to a stream,
+ * and without the last line that counts the errors: the caller says what they mean, with the
+ * count it is returned, in a line of its own.
+ */
 int config_parse_reported(const char *path, enum l3dsr_role role, struct l3dsr_config *config,
 			  config_report_fn *report, void *context);
 

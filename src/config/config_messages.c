@@ -132,7 +132,7 @@ void config_messages_print(struct config_messages *messages, const char *name,
 			messages->unshown == 1 ? "" : "s");
 		config_line_close(line, &text, false, output);
 	}
-	if (messages->errors > 0) {
+	if (messages->errors > 0 && output->count) {
 		line = config_line_open(&text, &length);
 		if (!line)
 			goto out_of_memory;

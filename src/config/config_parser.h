@@ -176,6 +176,7 @@ void config_warning(struct config_parser *parser, int line, const char *format, 
 struct config_output {
 	config_report_fn *report;
 	void *context;
+	bool count; /* end with "FILE: N errors" (a caller that logs says it in its own line) */
 };
 void config_messages_print(struct config_messages *messages, const char *name,
 			   const struct config_output *output);

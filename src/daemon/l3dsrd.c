@@ -346,8 +346,10 @@ int main(int argc, char **argv)
 		 role_name, options.ifname, options.config_path, service->object_path,
 		 service->pin_dir);
 
-	if (service_parse_config(options.config_path, options.role, &service->config)) {
-		log_error("not starting: %s has errors", options.config_path);
+	result = service_parse_config(options.config_path, options.role, &service->config);
+	if (result) {
+		log_error("not starting: %d error%s in %s", result, result == 1 ? "" : "s",
+			  options.config_path);
 		return 1;
 	}
 	lock_fd = interface_lock(options.ifname);

@@ -65,7 +65,8 @@ log=$(cat "$(daemon_log bad)")
 if ((${#REFUSAL[@]} == 0)) && grep -qE "^<3>$TOPO_DIR/bad.conf:4: " <<<"$log" &&
 	grep -qE "^<3>$TOPO_DIR/bad.conf:5: " <<<"$log" &&
 	grep -qE "^<4>$TOPO_DIR/bad.conf:6: warning: table-size 7 " <<<"$log" &&
-	grep -qx "<3>not starting: $TOPO_DIR/bad.conf has errors" <<<"$log"; then
+	grep -qx "<3>not starting: 2 errors in $TOPO_DIR/bad.conf" <<<"$log" &&
+	! grep -q "^<3>$TOPO_DIR/bad.conf: [0-9]* error" <<<"$log"; then
 	e2e_ok "a configuration with errors: each logged as <3>FILE:LINE, its warning as <4>, exit 1, nothing attached or pinned"
 else
 	e2e_fail "a configuration with errors is refused, each error logged" "${REFUSAL[@]}" "$log"
