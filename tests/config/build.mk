@@ -4,6 +4,7 @@ CONFIG_TEST := $(BUILD)/tests/config/test_config
 TEST_PROGRAMS += $(CONFIG_TEST)
 # The suite runs the tests under valgrind: a leak or a bad access fails it.
 DEPS_TEST += valgrind
+DEPS_UNIT += valgrind
 
 # malloc and realloc are wrapped so that test_config_oom.c can make each one fail in turn.
 CONFIG_TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=realloc
@@ -18,6 +19,7 @@ $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_c
 # found under its sanitizers fail make check too.
 CONFIG_TEST_SANITIZED := $(BUILD)/tests/config/test_config_sanitized
 TEST_PROGRAMS += $(CONFIG_TEST_SANITIZED)
+UNIT_TEST_PROGRAMS += $(CONFIG_TEST) $(CONFIG_TEST_SANITIZED)
 CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c \
 	tests/config/test_config_oom.c tests/config/config_invariants.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
