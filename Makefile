@@ -43,7 +43,6 @@ BPF_OBJECTS :=
 TEST_PROGRAMS :=
 # The programs of the unit tier's suites (those marked "# tier: unit"), also in TEST_PROGRAMS.
 UNIT_TEST_PROGRAMS :=
-CLEAN_FILES :=
 MAN_PAGES :=
 
 all: build-all
@@ -101,7 +100,7 @@ format:
 	clang-format -i $$(find bpf src tests -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) bpf/*.bpf.o $(PROGRAMS) $(CLEAN_FILES)
+	rm -rf $(BUILD) bpf/*.bpf.o $(PROGRAMS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -112,10 +111,6 @@ clean:
 # `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
 # so what they test is what a clean clone would build; `make check-install` boots a real
 # systemd in a container and installs the .deb there (tests/install/).
-ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
--include docs/man/build.mk
-endif
-
 INSTALL ?= install
 INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
 INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o

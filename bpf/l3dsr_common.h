@@ -117,8 +117,8 @@ struct vip_slot {
  * ARRAY of table_size __u32 backend_id (created with BPF_F_INNER_MAP so sizes may differ per
  * VIP). Slot = hash(5-tuple, hash_seed) % table_size.
  * When table_size changes the daemon swaps the inner map and vip_info in the order that keeps
- * every index in range: growing, ring first; shrinking, vip_info first. A missing slot is
- * counted as fib_fail-like "no ring" and passed.
+ * every index in range: growing, ring first; shrinking, vip_info first. A packet whose VIP has
+ * no ring (or a table_size of 0) is counted no_backend and passed.
  */
 /* A ring slot no backend owns: the whole ring of a VIP whose backends all have weight 0. */
 #define LB_RING_SLOT_EMPTY 0xffffffffU

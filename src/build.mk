@@ -10,7 +10,7 @@ CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
 L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/instance.o \
 	common/maps.o common/pins.o common/address.o common/log.o common/prime.o lb/lb_rings.o \
-	lb/maglev.o health/probe_outcome.o)
+	health/probe_outcome.o)
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
@@ -19,10 +19,11 @@ DEPS_BUILD += libsystemd-dev
 # The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
 HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/probe.o health/probe_http.o \
 	health/probe_ports.o status/metrics.o status/ctl_read.o)
-L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o daemon/loader.o \
-	daemon/attach.o lb/lb_sync.o lb/vip_slots.o backend/backend_sync.o daemon/forwarding.o \
-	daemon/interface_lock.o daemon/notify.o) $(HEALTH_OBJECTS) \
-	$(filter-out $(L3DSR_LIB_OBJECTS),$(CONFIG_OBJECTS)) $(L3DSR_LIB_OBJECTS)
+# $(sort) keeps one of each object the lists share.
+L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o \
+	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o \
+	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o daemon/notify.o) \
+	$(HEALTH_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS))
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
 	cli/json.o) $(L3DSR_LIB_OBJECTS)
 
