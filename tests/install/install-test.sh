@@ -436,4 +436,4 @@ check "apt purge l3dsr removes /etc/l3dsr and the enablement links" in_container
 	'apt-get purge -y -q l3dsr && ! test -e /etc/l3dsr &&
 	 ! ls /etc/systemd/system/*.wants/l3dsr-* 2>/dev/null'
 
-echo "1..$test_number"
+tap_plan
