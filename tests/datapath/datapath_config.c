@@ -306,3 +306,17 @@ int test_config_fill_backend(const struct harness *harness, const struct test_co
 		err = test_config_add_restore(harness, &config->vips[i], (uint32_t)i);
 	return err;
 }
+
+int test_config_open_both(struct harness *lb, struct harness *backend,
+			  const struct test_config *config, bool vip_slots)
+{
+	int err = harness_open(lb, harness_object_path("lb.bpf.o"));
+
+	if (!err)
+		err = test_config_fill_lb_with(lb, config, vip_slots);
+	if (!err)
+		err = harness_open(backend, harness_object_path("backend.bpf.o"));
+	if (!err)
+		err = test_config_fill_backend(backend, config);
+	return err;
+}

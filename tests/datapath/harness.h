@@ -53,4 +53,14 @@ int harness_counter_sum(const struct harness *harness, const char *name, uint32_
 /* "XDP_TX" etc. for messages. */
 const char *harness_verdict_name(uint32_t verdict);
 
+/* A cmocka test whose TAP line reads NAME, with SETUP run before it and STATE as its state. */
+#define HARNESS_TEST(name, function, setup, state)                                                 \
+	{                                                                                          \
+		(name), (function), (setup), NULL, (void *)(state)                                 \
+	}
+
+/* When the objects cannot be loaded the tests cannot run: one failed TAP result saying WHAT,
+ * the plan; returns 1, the exit status. */
+int harness_load_failed(const char *what);
+
 #endif /* L3DSR_TEST_HARNESS_H */

@@ -7,7 +7,7 @@ DEPS_TEST += libcmocka-dev python3-prometheus-client
 
 # The datapath tests' harness (load, run a frame, read counters) and frame builder.
 $(HEALTH_PROBE_TEST): $(HEALTH_BUILD)/probe_reply_test.o $(BUILD)/tests/datapath/harness.o \
-		$(BUILD)/tests/datapath/packet.o
+		$(BUILD)/tests/datapath/packet.o $(BUILD)/tests/lib/tap.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lcmocka
 
 # The probe's pieces without a network: HTTP request and status line, outcomes (suite
