@@ -81,13 +81,14 @@ test-run: build-all $(TEST_PROGRAMS)
 	$(PYTHON) tests/run_suites.py $(SUITES)
 
 # The unit tier of make check, in seconds: the suites marked "# tier: unit" need no root, no
-# network namespace and no package installation (config parser, Maglev, probe pieces, format).
+# network namespace and no package installation (config parser, Maglev, probe pieces, format,
+# call cycles).
 # Once built (and the packages there), it runs as any user.
 check-unit:
 	$(MAKE) deps DEPS_TEST="$(DEPS_UNIT)"
 	$(MAKE) unit-run
 
-unit-run: $(UNIT_TEST_PROGRAMS)
+unit-run: build-all $(UNIT_TEST_PROGRAMS)
 	$(PYTHON) tests/run_suites.py --tier unit
 
 # The benchmarks of docs/performance.md (tests/bench/build.mk): installs what they need, builds,

@@ -9,7 +9,7 @@ CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
 L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/instance.o \
-	common/maps.o common/pins.o common/address.o common/log.o common/prime.o lb/lb_rings.o \
+	common/maps.o common/pins.o common/address.o common/log.o lb/lb_rings.o \
 	health/probe_outcome.o)
 
 # The daemon and the CLI.
