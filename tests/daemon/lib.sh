@@ -250,7 +250,6 @@ daemon_lb_config() {
 	e2e_lb_config "$file" --table-size 1009 --default-checks "$@"
 }
 
-
 # daemon_start_all: backend instances on every backend, then the LB with backend1 and backend2
 # (with D_LB_PROBE and D_LB_ENV as its D_PROBE and D_ENV).
 daemon_start_all() {
