@@ -81,8 +81,8 @@ test-run: build-all $(TEST_PROGRAMS)
 	$(PYTHON) tests/run_suites.py $(SUITES)
 
 # The unit tier of make check, in seconds: the suites marked "# tier: unit" need no root, no
-# network namespace and no package installation (config parser, Maglev, probe pieces, format,
-# call cycles).
+# network namespace and no package installation (config parser, Maglev, probe pieces, log
+# helpers, format, call cycles).
 # Once built (and the packages there), it runs as any user.
 check-unit:
 	$(MAKE) deps DEPS_TEST="$(DEPS_UNIT)"
