@@ -32,10 +32,10 @@ tap_json "when READY=1 arrived, every VIP had its 2 backends and all 1009 ring s
 	[("four VIPs", len(j[0]["vips"]) == 4)]'
 
 status=$(grep -m1 ': READY=1' "$notify" | sed 's/.*STATUS=//')
-if [[ $status =~ ^lb\ on\ eth0\ \(native\):\ 4\ VIPs,\ 8/8\ backends\ up,\ [0-9.]+\ [kM]?pps$ ]]; then
+if [[ $status =~ ^lb\ on\ eth0\ \(native\):\ 4\ VIPs,\ 2/2\ VIP\ addresses\ announced,\ 8/8\ backends\ up,\ [0-9.]+\ [kM]?pps$ ]]; then
 	e2e_ok "STATUS= with READY=1: '$status'"
 else
-	e2e_fail "STATUS= with READY=1 is 'lb on eth0 (native): 4 VIPs, 8/8 backends up, N pps'" \
+	e2e_fail "STATUS= with READY=1 is 'lb on eth0 (native): 4 VIPs, 2/2 VIP addresses announced, 8/8 backends up, N pps'" \
 		"got: '$status'"
 fi
 if grep -qE '^[0-9]+: STATUS=' "$TOPO_DIR/notify-backend1.log" ||
@@ -204,7 +204,8 @@ fi
 daemon_stop lb
 problems=()
 [ "$D_STATUS" = 0 ] || problems+=("exit status $D_STATUS")
-grep -qE ': STOPPING=1$' "$notify" || problems+=("no STOPPING=1")
+grep -qE ': STOPPING=1 STATUS=stopping: every VIP withdrawn, forwarding for 3.000 s' "$notify" ||
+	problems+=("no STOPPING=1 with a STATUS= saying how long it forwards")
 [ -z "$(daemon_xdp_id lb eth0)" ] || problems+=("eth0 still has XDP program $(daemon_xdp_id lb eth0)")
 [ ! -e "$D_BPFFS/lb/eth0" ] || problems+=("pins left: $(ls "$D_BPFFS/lb/eth0")")
 out=$(topology_exec lb "$L3DSRCTL" --pin-root "$D_BPFFS/lb" status eth0 2>&1)
