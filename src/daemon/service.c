@@ -419,6 +419,7 @@ static void write_statistics(struct service *service)
 	    .counters = loader_map_fd(&service->object, "counters"),
 	    .vip_traffic = service->lb.vip_traffic,
 	    .backend_traffic = service->lb.backend_traffic,
+	    .instance = &service->instance,
 	};
 	int result;
 

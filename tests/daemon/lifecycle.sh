@@ -81,8 +81,8 @@ pid=${D_PID[lb]}
 checks=(
 	"^eth0: lb, native, program $xdp_id \\(link [0-9]+\\), daemon pid $pid\$"
 	"^  configuration $TOPO_DIR/lb.conf\$"
-	"^  vip web4 192\\.0\\.2\\.10 tcp/80 dscp 10 table 1009: [0-9]+ packets\$"
-	"^  vip udp6 2001:db8:f::10 udp/$D_UDP_PORT dscp 13 table 1009: [0-9]+ packets\$"
+	"^  vip web4 192\\.0\\.2\\.10 tcp/80 dscp 10 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
+	"^  vip udp6 2001:db8:f::10 udp/$D_UDP_PORT dscp 13 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
 	"^    backend 198\\.51\\.100\\.11 +weight 1 +up +[0-9]+ slots +[0-9]+ packets\$"
 	"^    backend 2001:db8:2::12 +weight 1 +up +[0-9]+ slots +[0-9]+ packets\$"
 )
