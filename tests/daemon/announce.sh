@@ -126,6 +126,7 @@ tap_json "l3dsrctl -j status: announced and a 16-digit fingerprint per VIP" "$(d
 	("fingerprints of 16 hex digits", all(len(v["fingerprint"]) == 16 and
 		int(v["fingerprint"], 16) >= 0 for v in j[0]["vips"])),
 	]'
+e2e_note "$(daemon_ctl lb status)"
 text=$(daemon_ctl lb status | grep -E '^  vip web4 ')
 expect_equal "l3dsrctl status shows 'announced yes' and the fingerprint: '$text'" \
 	"$([[ $text =~ announced\ yes\ fingerprint\ [0-9a-f]{16} ]] && echo yes)" yes
