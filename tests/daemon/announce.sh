@@ -4,7 +4,9 @@
 # proto 251" in table local for both VIP addresses; a ping to a VIP is answered and a SYN to a
 # port no VIP has gets a RST, neither forwarded back out. Every backend down (health) withdraws
 # the addresses, one back announces them again; drain = yes withdraws all and the LB still
-# forwards; a VIP removed by a reload is withdrawn and released. SIGTERM withdraws first and
+# forwards; a VIP removed by a reload is withdrawn and released; a VIP whose backends are all
+# drained is withdrawn, and its SYNs are dropped by the program, neither reset by the LB's
+# kernel nor forwarded, while a ping is still answered. SIGTERM withdraws first and
 # keeps the program attached for the stop-delay (a second SIGTERM cuts it short), then
 # everything is gone. SIGKILL leaves routes and program; a restart adopts them without a single
 # withdrawal and deletes stale routes of addresses no longer served.
@@ -15,15 +17,16 @@ daemon_setup --backends 2
 LB_NS=$(daemon_ns lb)
 CHECK="tcp interval=1s timeout=500ms rise=1 fall=1"
 
-# lb_config FILE [--global LINE]... [--only web4|web6]: web4 and web6 (tcp 80) on backends 1
-# and 2 with a tcp check, and the [global] lines given.
+# lb_config FILE [--global LINE]... [--only web4|web6] [--drained]: web4 and web6 (tcp 80) on
+# backends 1 and 2 (with --drained both at weight 0) with a tcp check, and the [global] lines.
 lb_config() {
-	local file=$1 globals=() only= name family dscp
+	local file=$1 globals=() only= name family dscp weights=(1 2)
 	shift
 	while (($#)); do
 		case $1 in
 		--global) globals+=("$2"); shift 2 ;;
 		--only) only=$2; shift 2 ;;
+		--drained) weights=(1:0 2:0); shift ;;
 		*) break ;;
 		esac
 	done
@@ -40,7 +43,7 @@ lb_config() {
 			echo "port = 80"
 			echo "dscp = $dscp"
 			echo "table-size = 1009"
-			topology_backend_lines "$family" 1 2
+			topology_backend_lines "$family" "${weights[@]}"
 			echo "check = $CHECK"
 		done
 	} >"$file"
@@ -206,6 +209,32 @@ expect_routes "reload without web6: $TOPO_VIP6 withdrawn and released" \
 lb_config "$TOPO_DIR/lb.conf" --global "stop-delay = 30s" --global "statistics-file = $PROM"
 daemon_reload lb || e2e_bail "reload with web6 again"
 expect_routes "reload with web6 again: announced and owned" "$ANNOUNCED_BOTH" "$OWNED_BOTH"
+
+# --- every backend drained: withdrawn; a SYN to the VIP is dropped by the program, not reset ---
+no_backend() {
+	daemon_ctl lb -j stats | daemon_json 'j[0]["counters"]["no_backend"]["packets"]'
+}
+lb_config "$TOPO_DIR/lb.conf" --global "stop-delay = 30s" --global "statistics-file = $PROM" --drained
+daemon_reload lb || e2e_bail "reload with every backend at weight 0"
+expect_routes "reload with every backend at weight 0: nothing announced, both still owned" "" "$OWNED_BOTH"
+forwarded_before=$(forwarded)
+no_backend_before=$(no_backend)
+topology_exec client curl -4 -sS --max-time 2 "http://$TOPO_VIP4/" >/dev/null 2>&1
+code=$?
+ping4=$(topology_exec client ping -c 2 -i 0.2 -W 2 "$TOPO_VIP4" 2>&1 | grep -c 'bytes from')
+no_backend_after=$(no_backend)
+if [ "$code" = 28 ] && [ "$ping4" = 2 ] && [ "$(forwarded)" = "$forwarded_before" ] &&
+	((no_backend_after > no_backend_before)); then
+	e2e_ok "drained VIP: a request times out (its SYNs dropped by the program: no_backend $no_backend_before -> $no_backend_after, no reset), a ping is answered, the LB forwarded nothing"
+else
+	e2e_fail "drained VIP: SYNs dropped, not reset nor forwarded; ping answered" \
+		"curl exit $code (28 = timed out, 7 = reset)" "ping replies $ping4/2" \
+		"no_backend $no_backend_before -> $no_backend_after" \
+		"LB forwarded datagrams $forwarded_before -> $(forwarded)"
+fi
+lb_config "$TOPO_DIR/lb.conf" --global "stop-delay = 30s" --global "statistics-file = $PROM"
+daemon_reload lb || e2e_bail "reload with the weights back"
+expect_routes "reload with the weights back: announced again" "$ANNOUNCED_BOTH" "$OWNED_BOTH"
 
 # --- SIGTERM: withdrawn first, still attached and forwarding during the stop-delay ------------
 program=$(daemon_xdp_id lb eth0)
