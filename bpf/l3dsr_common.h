@@ -232,15 +232,17 @@ struct traffic_counter {
 	X(FIB_NO_NEIGH, "fib_no_neigh", 1, NULL, NULL)                                             \
 	/* rewritten, fib lookup failed otherwise; passed */                                       \
 	X(FIB_FAIL, "fib_fail", 1, NULL, NULL)                                                     \
-	/* TTL / hop limit <= 1: passed untouched */                                               \
+	/* A balanced VIP's packet is never passed unmodified: the LB's kernel owns the VIP        \
+	 * (src/announce) and would answer it, a TCP segment with a reset. Those are dropped. */   \
+	/* balanced VIP, TTL / hop limit <= 1: dropped */                                          \
 	X(TTL_EXPIRED, "ttl_expired", 1, NULL, NULL)                                               \
-	/* non-first fragment with no recorded ports: passed */                                    \
+	/* later fragment of a protocol the VIP address balances, no ports recorded: dropped */    \
 	X(FRAGMENTS_UNTRACKED, "fragments_untracked", 1, NULL, NULL)                               \
 	/* truncated or inconsistent headers: passed untouched */                                  \
 	X(MALFORMED, "malformed", 1, NULL, NULL)                                                   \
 	/* VIP address, no VIP for this protocol/port: passed */                                   \
 	X(UNKNOWN_PORT, "unknown_port", 1, NULL, NULL)                                             \
-	/* VIP without a ring or with an empty slot: passed */                                     \
+	/* balanced VIP without a ring or with an empty slot: dropped */                           \
 	X(NO_BACKEND, "no_backend", 1, NULL, NULL)                                                 \
 	/* ICMP/ICMPv6 errors steered to a flow's backend */                                       \
 	X(ICMP_ERROR, "icmp_error", 0, "l3dsr_icmp_errors_total",                                  \
@@ -251,7 +253,10 @@ struct traffic_counter {
 	/* health-check reply from a VIP: source set to the RIP */                                 \
 	X(PROBE_REPLY, "probe_reply", 1, NULL, NULL)                                               \
 	/* health-check reply from the RIP itself: dropped */                                      \
-	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)
+	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)                                             \
+	/* balanced VIP, headers the rewrite cannot take: dropped; a safeguard the verifier asks   \
+	 * for (the parse has checked those headers already), so it stays 0 */                     \
+	X(REWRITE_FAILED, "rewrite_failed", 1, NULL, NULL)
 
 #define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {

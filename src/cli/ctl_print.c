@@ -110,7 +110,8 @@ void ctl_print_status_text(FILE *out, const struct ctl_instance *instance)
 		else
 			fprintf(out, " dscp none");
 		if (instance->info.role == ROLE_LB)
-			fprintf(out, " table %u", vip->table_size);
+			fprintf(out, " table %u announced %s fingerprint %s", vip->table_size,
+				vip->announced ? "yes" : "no", vip->fingerprint);
 		fprintf(out, ": %" PRIu64 " packets%s\n", (uint64_t)vip->traffic.packets,
 			vip->fail_open
 			    ? "; fail-open: every backend is down, the last table is kept"
@@ -223,6 +224,8 @@ void ctl_print_status_json(struct json *json, const struct ctl_instance *instanc
 		if (instance->info.role == ROLE_LB) {
 			json_field_uint(json, "table_size", vip->table_size);
 			json_field_bool(json, "fail_open", vip->fail_open);
+			json_field_bool(json, "announced", vip->announced);
+			json_field_string(json, "fingerprint", vip->fingerprint);
 		}
 		json_traffic(json, &vip->traffic);
 		if (instance->info.role == ROLE_LB) {

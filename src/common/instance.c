@@ -25,6 +25,7 @@ static const struct instance_map_layout layouts[] = {
     {INSTANCE_MAP_VIP_NAMES, sizeof(struct instance_vip_name), L3DSR_MAX_VIPS},
     {INSTANCE_MAP_BACKEND_WEIGHTS, sizeof(__u32), L3DSR_MAX_BACKENDS},
     {INSTANCE_MAP_BACKEND_HEALTH, sizeof(struct instance_backend_health), L3DSR_MAX_BACKENDS},
+    {INSTANCE_MAP_VIP_STATE, sizeof(struct instance_vip_state), L3DSR_MAX_VIPS},
 };
 
 static bool has_layout(int fd, const struct instance_map_layout *layout)
@@ -66,10 +67,12 @@ static int create_one(const char *pin_dir, const struct instance_map_layout *lay
 
 int instance_maps_create(const char *pin_dir, enum l3dsr_role role, struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
-	size_t count = role == ROLE_LB ? 4 : 2;
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health,
+		      &maps->vip_state};
+	size_t count = role == ROLE_LB ? 5 : 2;
 
 	maps->info = maps->vip_names = maps->backend_weights = maps->backend_health = -1;
+	maps->vip_state = -1;
 	for (size_t i = 0; i < count; i++) {
 		int fd = create_one(pin_dir, &layouts[i]);
 
@@ -84,7 +87,8 @@ int instance_maps_create(const char *pin_dir, enum l3dsr_role role, struct insta
 
 int instance_maps_open(const char *pin_dir, struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health,
+		      &maps->vip_state};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		int fd = maps_open_pinned(pin_dir, layouts[i].name);
@@ -104,7 +108,8 @@ int instance_maps_open(const char *pin_dir, struct instance_maps *maps)
 
 void instance_maps_close(struct instance_maps *maps)
 {
-	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health};
+	int *fds[] = {&maps->info, &maps->vip_names, &maps->backend_weights, &maps->backend_health,
+		      &maps->vip_state};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -145,6 +150,42 @@ void instance_read_vip_name(const struct instance_maps *maps, __u32 index, char 
 		value.name[0] = '\0';
 	value.name[sizeof(value.name) - 1] = '\0';
 	snprintf(name, size, "%s", value.name);
+}
+
+int instance_read_vip_state(const struct instance_maps *maps, __u32 index,
+			    struct instance_vip_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	if (maps->vip_state < 0)
+		return -ENOENT;
+	return bpf_map_lookup_elem(maps->vip_state, &index, state) ? -errno : 0;
+}
+
+/* Read, change one part, write back: the daemon is the one writer. */
+static int write_vip_state(const struct instance_maps *maps, __u32 index, const __u64 *fingerprint,
+			   const bool *announced)
+{
+	struct instance_vip_state state;
+	int result = instance_read_vip_state(maps, index, &state);
+
+	if (result)
+		return result;
+	if (fingerprint)
+		state.fingerprint = *fingerprint;
+	if (announced)
+		state.flags = *announced ? state.flags | INSTANCE_VIP_F_ANNOUNCED
+					 : state.flags & ~INSTANCE_VIP_F_ANNOUNCED;
+	return bpf_map_update_elem(maps->vip_state, &index, &state, BPF_ANY) ? -errno : 0;
+}
+
+int instance_write_vip_fingerprint(const struct instance_maps *maps, __u32 index, __u64 fingerprint)
+{
+	return write_vip_state(maps, index, &fingerprint, NULL);
+}
+
+int instance_write_vip_announced(const struct instance_maps *maps, __u32 index, bool announced)
+{
+	return write_vip_state(maps, index, NULL, &announced);
 }
 
 const char *instance_role_name(enum l3dsr_role role)

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <net/if.h>
+#include <stdbool.h>
 
 #include "src/config/config.h"
 #include "bpf/l3dsr_common.h"
@@ -18,6 +19,8 @@
 #define INSTANCE_MAP_BACKEND_WEIGHTS "backend_weights" /* ARRAY, L3DSR_MAX_BACKENDS: __u32 (lb) */
 /* ARRAY, L3DSR_MAX_BACKENDS: struct instance_backend_health (lb) */
 #define INSTANCE_MAP_BACKEND_HEALTH "backend_health"
+/* ARRAY, L3DSR_MAX_VIPS: struct instance_vip_state (lb) */
+#define INSTANCE_MAP_VIP_STATE "vip_state"
 
 /* Bumped whenever struct instance_info changes, so old pins are recognised and replaced. */
 #define INSTANCE_INFO_VERSION 1
@@ -71,11 +74,24 @@ _Static_assert(sizeof(struct instance_info) == 6 * 4 + 8 + IF_NAMESIZE + 2 * CON
 _Static_assert(sizeof(struct instance_backend_health) == 16 + 8 * 4 + 3 * 8,
 	       "struct instance_backend_health size");
 
+/*
+ * Indexed by vip_index: what the daemon says of the VIP beyond the maps. The fingerprint is of
+ * its Maglev table as written (lb_fingerprint.h), equal on every LB that balances the VIP alike.
+ */
+#define INSTANCE_VIP_F_ANNOUNCED (1U << 0) /* its address is announced (src/announce) */
+struct instance_vip_state {
+	__u64 fingerprint;
+	__u32 flags; /* INSTANCE_VIP_F_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct instance_vip_state) == 16, "struct instance_vip_state size");
+
 struct instance_maps {
 	int info;
 	int vip_names;
 	int backend_weights; /* -1 for the backend role */
 	int backend_health;  /* -1 for the backend role */
+	int vip_state;	     /* -1 for the backend role */
 };
 
 /*
@@ -97,6 +113,13 @@ int instance_read_info(const struct instance_maps *maps, struct instance_info *i
 /* The VIP name of INDEX (written by lb_maps / backend_maps when they hand out an index). */
 int instance_write_vip_name(const struct instance_maps *maps, __u32 index, const char *name);
 void instance_read_vip_name(const struct instance_maps *maps, __u32 index, char *name, size_t size);
+
+/* The per-VIP state of INDEX, each part written on its own (lb). Returns 0 or -errno. */
+int instance_write_vip_fingerprint(const struct instance_maps *maps, __u32 index,
+				   __u64 fingerprint);
+int instance_write_vip_announced(const struct instance_maps *maps, __u32 index, bool announced);
+int instance_read_vip_state(const struct instance_maps *maps, __u32 index,
+			    struct instance_vip_state *state);
 
 const char *instance_role_name(enum l3dsr_role role);
 const char *instance_mode_name(enum xdp_mode mode);

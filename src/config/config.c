@@ -309,6 +309,8 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 	config->flow_inserts_auto = true;
 	config->probe_port_first = CONFIG_PROBE_PORT_FIRST;
 	config->probe_port_last = CONFIG_PROBE_PORT_LAST;
+	/* Long enough for routers to learn the withdrawal before the program goes. */
+	config->stop_delay_ms = CONFIG_STOP_DELAY_DEFAULT_MS;
 }
 
 /* Prints the messages and returns the error count; NAME is what the messages start with. */

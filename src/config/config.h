@@ -24,6 +24,11 @@ enum check_type {
 	CHECK_HTTP, /* GET path, expect a status */
 };
 
+/* stop-delay: a few seconds cover BGP's withdrawal and the routers' convergence; more than ten
+ * minutes is a mistake rather than a delay. */
+#define CONFIG_STOP_DELAY_DEFAULT_MS 3000
+#define CONFIG_STOP_DELAY_MAX_MS     600000
+
 /* Longer names and paths are errors in the file, never silently cut. */
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 256
@@ -84,6 +89,10 @@ struct l3dsr_config {
 	/* lb: the local ports of the health checks' connections; default 61000-61999 */
 	uint16_t probe_port_first;
 	uint16_t probe_port_last;
+	/* lb: drain = yes: announce no VIP (every route withdrawn) but keep forwarding */
+	bool drain;
+	/* lb: on SIGTERM, how long to forward after the withdrawal; default 3000 */
+	uint32_t stop_delay_ms;
 	struct vip_config *vips;
 	size_t vip_count;
 };

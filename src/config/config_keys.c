@@ -123,6 +123,30 @@ static bool config_apply_probe_ports(struct config_parser *parser, const struct 
 	return true;
 }
 
+static bool config_apply_drain(struct config_parser *parser, const struct config_key *key,
+			       char *value, const char *expected)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+		parser->config->drain = value[0] == 'y';
+		return true;
+	}
+	config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", key->name, value,
+		     expected);
+	return false;
+}
+
+/* A duration; a bare 0 needs no unit. */
+static bool config_apply_stop_delay(struct config_parser *parser, const struct config_key *key,
+				    char *value, const char *expected)
+{
+	if (strcmp(value, "0") == 0) {
+		parser->config->stop_delay_ms = 0;
+		return true;
+	}
+	return config_value_duration(parser, key->name, value, key->min, key->max, expected,
+				     &parser->config->stop_delay_ms);
+}
+
 static bool config_apply_address(struct config_parser *parser, const struct config_key *key,
 				 char *value, const char *expected)
 {
@@ -306,6 +330,24 @@ static const struct config_key config_keys[] = {
 	.count_max = L3DSR_MAX_PROBE_PORTS,
 	.expected = "FIRST-LAST, ports %s..%s, at most %s",
 	.apply = config_apply_probe_ports,
+    },
+    {
+	.name = "drain",
+	.id = KEY_DRAIN,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "yes or no",
+	.apply = config_apply_drain,
+    },
+    {
+	.name = "stop-delay",
+	.id = KEY_STOP_DELAY,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.max = CONFIG_STOP_DELAY_MAX_MS,
+	.duration = true,
+	.expected = "0 or a duration %s..%s, e.g. 3s or 500ms",
+	.apply = config_apply_stop_delay,
     },
     {
 	.name = "address",

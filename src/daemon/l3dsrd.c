@@ -58,8 +58,9 @@ static void usage(FILE *out)
 	    "                      errors, exit 0 or 1\n"
 	    "  --help, --version\n"
 	    "\n"
-	    "Signals: SIGHUP reloads (configuration and object file, in place), SIGTERM detaches\n"
-	    "and removes the pins. See l3dsrd(8).\n",
+	    "Signals: SIGHUP reloads (configuration and object file, in place); SIGTERM withdraws\n"
+	    "the VIP routes, forwards for stop-delay, then detaches and removes the pins.\n"
+	    "See l3dsrd(8).\n",
 	    INTERFACE_WAIT_SECONDS, L3DSR_CONFIG_DIR, L3DSR_BPF_DIR, PINS_DEFAULT_ROOT);
 }
 
@@ -187,6 +188,7 @@ static int wait_for_interface(const char *ifname, const sigset_t *signals)
 struct daemon_loop {
 	struct service service;
 	int exit_status;
+	sd_event_source *stop_timer; /* the stop-delay is running */
 };
 
 static void report_status(const struct service *service, bool ready)
@@ -206,6 +208,10 @@ static int on_reload(sd_event_source *source, const struct signalfd_siginfo *sig
 
 	(void)source;
 	(void)signal;
+	if (loop->stop_timer) {
+		log_info("SIGHUP while stopping: ignored");
+		return 0;
+	}
 	notify_reloading();
 	service_reload(&loop->service);
 	/* READY=1 closes the reload whether it was applied or refused: either way the daemon
@@ -214,14 +220,61 @@ static int on_reload(sd_event_source *source, const struct signalfd_siginfo *sig
 	return 0;
 }
 
+/* The end of a stop: detach, release the VIPs, remove the pins, leave the loop. */
+static int finish_stop(struct daemon_loop *loop, sd_event *event)
+{
+	loop->exit_status = service_stop(&loop->service) ? 1 : 0;
+	return sd_event_exit(event, loop->exit_status);
+}
+
+static int on_stop_delay(sd_event_source *source, uint64_t usec, void *userdata)
+{
+	(void)usec;
+	log_info("stop-delay over: detaching");
+	return finish_stop(userdata, sd_event_source_get_event(source));
+}
+
+/*
+ * SIGTERM / SIGINT: the routes are withdrawn first, then the program keeps forwarding for
+ * stop-delay (health checks included), so that connections the routers still send here while
+ * they converge are not broken; then it detaches. A second signal cuts the delay short.
+ */
 static int on_stop(sd_event_source *source, const struct signalfd_siginfo *signal, void *userdata)
 {
 	struct daemon_loop *loop = userdata;
+	struct service *service = &loop->service;
+	sd_event *event = sd_event_source_get_event(source);
+	const char *name = signal->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT";
+	uint64_t delay_usec = (uint64_t)service->config.stop_delay_ms * 1000, now;
+	char status[160];
+	int result;
 
-	log_info("%s: stopping", signal->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-	notify_stopping();
-	loop->exit_status = service_stop(&loop->service) ? 1 : 0;
-	return sd_event_exit(sd_event_source_get_event(source), loop->exit_status);
+	if (loop->stop_timer) {
+		log_info("%s during the stop-delay: detaching now", name);
+		return finish_stop(loop, event);
+	}
+	log_info("%s: stopping", name);
+	if (service->role != ROLE_LB || delay_usec == 0) {
+		if (service->role == ROLE_LB)
+			service_withdraw(service);
+		notify_stopping("stopping");
+		return finish_stop(loop, event);
+	}
+	service_withdraw(service);
+	snprintf(status, sizeof(status),
+		 "stopping: every VIP withdrawn, forwarding for %u.%03u s before detaching",
+		 service->config.stop_delay_ms / 1000, service->config.stop_delay_ms % 1000);
+	log_info("%s", status + strlen("stopping: "));
+	notify_stopping(status);
+	result = sd_event_now(event, CLOCK_MONOTONIC, &now);
+	if (result >= 0)
+		result = sd_event_add_time(event, &loop->stop_timer, CLOCK_MONOTONIC,
+					   now + delay_usec, 0, on_stop_delay, loop);
+	if (result < 0) {
+		log_error("cannot wait for the stop-delay: %s; detaching now", strerror(-result));
+		return finish_stop(loop, event);
+	}
+	return 0;
 }
 
 static int on_status_timer(sd_event_source *source, uint64_t usec, void *userdata)
@@ -229,7 +282,9 @@ static int on_status_timer(sd_event_source *source, uint64_t usec, void *userdat
 	struct daemon_loop *loop = userdata;
 
 	service_tick(&loop->service);
-	report_status(&loop->service, false);
+	/* While stopping, STATUS= keeps saying so. */
+	if (!loop->stop_timer)
+		report_status(&loop->service, false);
 	sd_event_source_set_time(source, usec + STATUS_INTERVAL_USEC);
 	return sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
 }
@@ -282,6 +337,8 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 		return -result;
 	}
 	result = sd_event_loop(event);
+	sd_event_source_unref(loop->stop_timer);
+	loop->stop_timer = NULL;
 	sd_event_unref(event);
 	return result < 0 ? 1 : result;
 }

@@ -48,7 +48,10 @@ void notify_reloading(void)
 	notify_send(message);
 }
 
-void notify_stopping(void)
+void notify_stopping(const char *status)
 {
-	notify_send("STOPPING=1");
+	char message[512];
+
+	snprintf(message, sizeof(message), "STOPPING=1\nSTATUS=%s", status);
+	notify_send(message);
 }

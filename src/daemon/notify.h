@@ -12,7 +12,7 @@ void notify_status(const char *status);
 /* RELOADING=1 with MONOTONIC_USEC=now, as systemd's Type=notify-reload expects. */
 void notify_reloading(void);
 
-/* STOPPING=1. */
-void notify_stopping(void);
+/* STOPPING=1 with STATUS=: the daemon is on its way out. */
+void notify_stopping(const char *status);
 
 #endif /* L3DSR_NOTIFY_H */

@@ -41,6 +41,16 @@ static bool service_backend_up(void *context, const struct vip_config *vip,
 	return !service->checks_started || health_in_table(&service->health, vip, backend);
 }
 
+/* What the announcement asks: the checks' own verdict, fail-open aside (a VIP kept balancing
+ * over down backends is not one to attract traffic to). */
+static bool service_backend_checked_up(void *context, const struct vip_config *vip,
+				       const struct backend_config *backend)
+{
+	const struct service *service = context;
+
+	return !service->checks_started || health_up(&service->health, vip, backend);
+}
+
 static void write_statistics(struct service *service);
 
 static uint64_t now_ns(clockid_t clock)
@@ -148,6 +158,7 @@ int service_start(struct service *service)
 	service->link_fd = service->pin_lock_fd = -1;
 	service->instance.info = service->instance.vip_names = -1;
 	service->instance.backend_weights = service->instance.backend_health = -1;
+	service->instance.vip_state = -1;
 	memset(&service->object, 0, sizeof(service->object));
 	vip_families(&service->config, &ipv4, &ipv6);
 	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6))
@@ -212,6 +223,10 @@ int service_start(struct service *service)
 	service->started_realtime_ns = now_ns(CLOCK_REALTIME);
 	write_info(service);
 	service->last_sample_ns = 0;
+	/* Serving from here on: the VIPs become the kernel's own and are announced. An
+	 * adopted instance's routes are read back and kept as they are wanted. */
+	if (service->role == ROLE_LB)
+		announce_open(&service->announce);
 	service_tick(service);
 	return 0;
 out:
@@ -328,9 +343,38 @@ int service_reload(struct service *service)
 		 * maps were just filled. */
 		health_configure(&service->health, &service->config);
 		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
-		write_statistics(service);
 	}
+	service_announce(service);
+	write_statistics(service);
 	return 0;
+}
+
+void service_announce(struct service *service)
+{
+	enum announce_mode mode = service->stopping ? ANNOUNCE_WITHDRAW : ANNOUNCE_SERVE;
+
+	if (service->role != ROLE_LB || service->link_fd < 0)
+		return;
+	/* A socket that could not be opened at start is tried again at each tick. */
+	if (!service->announce.open && announce_open(&service->announce))
+		return;
+	announce_apply(&service->announce, &service->config, mode, service_backend_checked_up,
+		       service);
+	for (size_t i = 0; i < service->config.vip_count; i++) {
+		const struct vip_config *vip = &service->config.vips[i];
+		uint32_t index;
+
+		if (!lb_maps_vip_index(&service->lb, vip, &index))
+			instance_write_vip_announced(
+			    &service->instance, index,
+			    announce_is_announced(&service->announce, &vip->address));
+	}
+}
+
+void service_withdraw(struct service *service)
+{
+	service->stopping = true;
+	service_announce(service);
 }
 
 int service_stop(struct service *service)
@@ -352,6 +396,10 @@ int service_stop(struct service *service)
 		close(service->link_fd);
 		service->link_fd = -1;
 	}
+	/* Nothing forwards any more: the VIPs stop being this host's own. */
+	if (service->announce.open)
+		announce_apply(&service->announce, &service->config, ANNOUNCE_RELEASE, NULL, NULL);
+	announce_close(&service->announce);
 	loader_close(&service->object);
 	instance_maps_close(&service->instance);
 	if (pins_remove(service->pin_dir) && !result)
@@ -371,6 +419,7 @@ static void write_statistics(struct service *service)
 	    .counters = loader_map_fd(&service->object, "counters"),
 	    .vip_traffic = service->lb.vip_traffic,
 	    .backend_traffic = service->lb.backend_traffic,
+	    .instance = &service->instance,
 	};
 	int result;
 
@@ -409,6 +458,8 @@ static void service_apply_health(void *context, bool tables)
 		service->apply_pending = log_scope_close(&scope, result) != 0;
 		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
 	}
+	/* A VIP whose last backend went down is withdrawn now, not at the next tick. */
+	service_announce(service);
 	service_status(service, status, sizeof(status));
 	notify_status(status);
 }
@@ -455,8 +506,10 @@ void service_tick(struct service *service)
 		health_tick(&service->health);
 		if (service->apply_pending)
 			service_apply_health(service, true);
-		write_statistics(service);
 	}
+	service_announce(service);
+	if (service->checks_started)
+		write_statistics(service);
 	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
 		free(sums);
 		return;
@@ -482,25 +535,41 @@ static void format_rate(double per_second, char *text, size_t size)
 		snprintf(text, size, "%.0f pps", per_second);
 }
 
+/* "2/3 addresses announced", "drained, 0/3 addresses announced", "stopping, ..." */
+static void format_announced(const struct service *service, char *text, size_t size)
+{
+	const struct announce *announce = &service->announce;
+
+	snprintf(text, size, "%s%zu/%zu VIP address%s announced",
+		 service->stopping	 ? "stopping, "
+		 : service->config.drain ? "drained, "
+					 : "",
+		 announce->announced_count, announce->address_count,
+		 announce->address_count == 1 ? "" : "es");
+}
+
 void service_status(const struct service *service, char *text, size_t size)
 {
-	char rate[32];
+	char rate[32], announced[96];
 
 	format_rate(service->packets_per_second, rate, sizeof(rate));
+	format_announced(service, announced, sizeof(announced));
 	if (service->role == ROLE_LB && service->checks_started) {
 		struct health_summary summary;
 
 		health_summarize(&service->health, &summary);
-		snprintf(
-		    text, size, "lb on %s (%s): %zu VIP%s, %zu/%zu backends up%s%s, %s",
-		    service->ifname, instance_mode_name(service->mode), service->lb_summary.vips,
-		    service->lb_summary.vips == 1 ? "" : "s", summary.backends_up, summary.backends,
-		    summary.fail_open_vips ? ", fail-open: " : "", summary.fail_open_names, rate);
-	} else if (service->role == ROLE_LB)
-		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %zu/%zu backends up, %s",
+		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %s, %zu/%zu backends up%s%s, %s",
 			 service->ifname, instance_mode_name(service->mode),
 			 service->lb_summary.vips, service->lb_summary.vips == 1 ? "" : "s",
-			 service->lb_summary.backends_up, service->lb_summary.backends, rate);
+			 announced, summary.backends_up, summary.backends,
+			 summary.fail_open_vips ? ", fail-open: " : "", summary.fail_open_names,
+			 rate);
+	} else if (service->role == ROLE_LB)
+		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %s, %zu/%zu backends up, %s",
+			 service->ifname, instance_mode_name(service->mode),
+			 service->lb_summary.vips, service->lb_summary.vips == 1 ? "" : "s",
+			 announced, service->lb_summary.backends_up, service->lb_summary.backends,
+			 rate);
 	else
 		snprintf(text, size, "backend on %s (%s): %zu VIP%s, %zu local address%s, %s",
 			 service->ifname, instance_mode_name(service->mode),

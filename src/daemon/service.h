@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/announce/announce.h"
 #include "src/backend/backend_sync.h"
 #include "src/config/config.h"
 #include "src/health/health.h"
@@ -43,6 +44,10 @@ struct service {
 	char statistics_file[CONFIG_PATH_MAX]; /* the one written last, removed at stop */
 	bool statistics_failed;		       /* the last write failed (said once) */
 	bool apply_pending;		       /* a state change the maps could not take yet */
+
+	/* lb: the VIP routes (src/announce), from start until detach. */
+	struct announce announce;
+	bool stopping; /* withdrawn for the stop: nothing is announced again */
 
 	/* For STATUS=. */
 	struct lb_summary lb_summary;
@@ -82,14 +87,25 @@ int service_reload(struct service *service);
  */
 int service_start_checks(struct service *service, sd_event *event);
 
-/* Detaches the program, removes the pins and the pin directory. Returns 0 or -errno. */
+/*
+ * lb: brings the VIP routes to the state in force (src/announce/announce.h) and records per VIP
+ * whether it is announced, for l3dsrctl. Called after every change and at each tick.
+ */
+void service_announce(struct service *service);
+
+/* lb, first step of a stop: withdraws every announcement; forwarding and ownership stay. */
+void service_withdraw(struct service *service);
+
+/* Detaches the program, removes the ownership routes (lb), the pins and the pin directory.
+ * Returns 0 or -errno. */
 int service_stop(struct service *service);
 
 /* Periodic work: refreshes the backend's local addresses, the packet rate, the probes' source
  * addresses and the statistics file. */
 void service_tick(struct service *service);
 
-/* The STATUS= line, e.g. "lb on eth0 (native): 2 VIPs, 5/6 backends up, 1.2 Mpps". */
+/* The STATUS= line, e.g. "lb on eth0 (native): 2 VIPs, 2/2 addresses announced, 5/6 backends
+ * up, 1.2 Mpps". */
 void service_status(const struct service *service, char *text, size_t size);
 
 #endif /* L3DSR_SERVICE_H */

@@ -529,16 +529,34 @@ int health_init(struct health *health, sd_event *event, const char *ifname, int 
 	return 0;
 }
 
-bool health_in_table(const struct health *health, const struct vip_config *vip,
-		     const struct backend_config *backend)
+/* The checks' record of BACKEND of VIP; NULL when they do not know it. */
+static const struct health_backend *find_checked(const struct health *health,
+						 const struct vip_config *vip,
+						 const struct backend_config *backend)
 {
 	struct health_vip *known = find_vip(health->vips, health->vip_count, vip->name);
 	struct l3dsr_address address = address_from_config(&backend->address);
 
 	for (size_t b = 0; known && b < known->backend_count; b++)
 		if (address_equal(&known->backends[b]->address, &address))
-			return known->backends[b]->in_table;
-	return true;
+			return known->backends[b];
+	return NULL;
+}
+
+bool health_in_table(const struct health *health, const struct vip_config *vip,
+		     const struct backend_config *backend)
+{
+	const struct health_backend *checked = find_checked(health, vip, backend);
+
+	return !checked || checked->in_table;
+}
+
+bool health_up(const struct health *health, const struct vip_config *vip,
+	       const struct backend_config *backend)
+{
+	const struct health_backend *checked = find_checked(health, vip, backend);
+
+	return !checked || checked->up;
 }
 
 void health_refresh_ids(struct health *health, int backends_map,

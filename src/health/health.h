@@ -106,6 +106,10 @@ int health_configure(struct health *health, const struct l3dsr_config *config);
 bool health_in_table(const struct health *health, const struct vip_config *vip,
 		     const struct backend_config *backend);
 
+/* Whether the checks say BACKEND of VIP is up (fail-open aside); true for one unknown. */
+bool health_up(const struct health *health, const struct vip_config *vip,
+	       const struct backend_config *backend);
+
 /*
  * Learns the VIPs' indexes and the backends' ids from the maps (after every change to them) and
  * writes every backend's record for l3dsrctl.

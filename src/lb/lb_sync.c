@@ -12,6 +12,7 @@
 
 #include "src/common/address.h"
 #include "bpf/hash.h"
+#include "src/lb/lb_fingerprint.h"
 #include "src/lb/lb_sync.h"
 #include "src/lb/lb_rings.h"
 #include "src/common/log.h"
@@ -410,8 +411,9 @@ static int add_backends(const struct lb_maps *maps, const struct plan *plan,
 	return result;
 }
 
-/* The Maglev table of VIP over the backends that may take new flows. */
-static int build_table(const struct planned_vip *vip, uint32_t seed, uint32_t *table)
+/* The Maglev table of VIP over the backends that may take new flows, and its fingerprint. */
+static int build_table(const struct planned_vip *vip, uint32_t seed, uint32_t *table,
+		       uint64_t *fingerprint)
 {
 	const struct vip_config *config = vip->config;
 	struct maglev_backend *candidates = calloc(config->backend_count + 1, sizeof(*candidates));
@@ -447,6 +449,8 @@ static int build_table(const struct planned_vip *vip, uint32_t seed, uint32_t *t
 	} else {
 		result = maglev_build(candidates, count, config->table_size, seed, table);
 	}
+	if (!result)
+		*fingerprint = lb_fingerprint(seed, config->table_size, table, candidates, count);
 	free(candidates);
 	return result;
 }
@@ -476,18 +480,21 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 	const struct vip_config *config = vip->config;
 	uint32_t *table = malloc(sizeof(*table) * config->table_size);
 	uint32_t ring_size = 0;
+	uint64_t fingerprint = 0;
 	int ring = -1, result;
 	char description[128];
 
 	if (!table)
 		return log_errno(LOG_PRIORITY_ERROR, ENOMEM,
 				 "vip %s: cannot build its Maglev table", config->name);
-	result = build_table(vip, seed, table);
+	result = build_table(vip, seed, table, &fingerprint);
 	if (result) {
 		free(table);
 		return log_errno(LOG_PRIORITY_ERROR, result,
 				 "vip %s: cannot build its Maglev table", config->name);
 	}
+	/* Said for the table about to be written; a failed write is logged below. */
+	instance_write_vip_fingerprint(maps->instance, vip->index, fingerprint);
 	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_size);
 	if (ring >= 0 && ring_size == config->table_size) {
 		long changed = lb_ring_rewrite(ring, table, ring_size);
@@ -773,6 +780,18 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 	if (bpf_map_update_elem(maps->settings, &key, &settings, BPF_ANY))
 		return -errno;
 	log_flow_inserts(config, &old, &settings, cpu_count);
+	return 0;
+}
+
+int lb_maps_vip_index(const struct lb_maps *maps, const struct vip_config *vip, uint32_t *index)
+{
+	struct vip_key keys[2];
+	struct vip_info info;
+
+	vip_keys(vip, keys);
+	if (bpf_map_lookup_elem(maps->vips, &keys[0], &info))
+		return -errno;
+	*index = info.vip_index;
 	return 0;
 }
 

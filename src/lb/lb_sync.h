@@ -55,4 +55,7 @@ int lb_maps_find(const struct loaded_object *object, const struct instance_maps 
 int lb_maps_apply(const struct lb_maps *maps, const struct l3dsr_config *config,
 		  lb_backend_up_fn *is_up, void *context, struct lb_summary *summary);
 
+/* The vip_index the maps give VIP. Returns 0, or -ENOENT when it is not in the maps. */
+int lb_maps_vip_index(const struct lb_maps *maps, const struct vip_config *vip, uint32_t *index);
+
 #endif /* L3DSR_LB_SYNC_H */

@@ -11,6 +11,7 @@
 
 #include "src/common/counter_names.h"
 #include "src/status/ctl_read.h"
+#include "src/lb/lb_fingerprint.h"
 #include "src/lb/lb_rings.h"
 #include "src/common/maps.h"
 #include "src/common/pins.h"
@@ -286,12 +287,17 @@ static int read_lb_vips(struct ctl_instance *instance, const struct instance_map
 			break;
 		}
 		if (added) {
+			struct instance_vip_state state;
+
 			vip->address = entries[i].key.address;
 			vip->protocol = entries[i].key.protocol;
 			vip->port = ntohs(entries[i].key.port);
 			vip->dscp = entries[i].info.dscp;
 			vip->table_size = entries[i].info.table_size;
 			instance_read_vip_name(maps, vip->index, vip->name, sizeof(vip->name));
+			instance_read_vip_state(maps, vip->index, &state);
+			vip->announced = state.flags & INSTANCE_VIP_F_ANNOUNCED;
+			lb_fingerprint_format(state.fingerprint, vip->fingerprint);
 		} else if (vip->protocol != entries[i].key.protocol) {
 			/* "protocol = any" with a port: its tcp and udp keys share the index. */
 			vip->protocol = 0;

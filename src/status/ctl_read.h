@@ -34,7 +34,9 @@ struct ctl_vip {
 	struct traffic_counter traffic;
 	struct ctl_backend *backends; /* lb */
 	size_t backend_count;
-	bool fail_open; /* lb: every backend down, the last table kept */
+	bool fail_open;	      /* lb: every backend down, the last table kept */
+	bool announced;	      /* lb: its address is announced (src/announce) */
+	char fingerprint[17]; /* lb: of its Maglev table, 16 hex digits (lb_fingerprint.h) */
 };
 
 struct ctl_instance {

@@ -15,6 +15,7 @@
 #include "src/common/address.h"
 #include "src/common/counter_names.h"
 #include "src/status/ctl_read.h"
+#include "src/lb/lb_fingerprint.h"
 #include "src/common/maps.h"
 #include "src/status/metrics.h"
 
@@ -276,6 +277,39 @@ static void print_health(FILE *out, const char *ifname, const struct health *hea
 	}
 }
 
+/* What the daemon recorded per VIP: whether it is announced, its table's fingerprint. */
+static void print_vip_state(FILE *out, const char *ifname, const struct health *health,
+			    const struct metrics_maps *maps)
+{
+	struct instance_vip_state state;
+	char fingerprint[17];
+
+	print_family(out, "l3dsr_vip_announced", "gauge",
+		     "1 while the VIP's address is announced (a route of protocol l3dsr).");
+	for (size_t i = 0; i < health->vip_count; i++) {
+		const struct health_vip *vip = &health->vips[i];
+
+		if (!vip->index_known ||
+		    instance_read_vip_state(maps->instance, vip->index, &state))
+			continue;
+		print_labels(out, "l3dsr_vip_announced", ifname, vip, NULL, NULL, NULL);
+		fprintf(out, "%d\n", (state.flags & INSTANCE_VIP_F_ANNOUNCED) != 0);
+	}
+	print_family(out, "l3dsr_vip_info", "gauge",
+		     "Always 1; fingerprint: of the VIP's Maglev table, equal on every LB that "
+		     "sends its flows to the same backends.");
+	for (size_t i = 0; i < health->vip_count; i++) {
+		const struct health_vip *vip = &health->vips[i];
+
+		if (!vip->index_known ||
+		    instance_read_vip_state(maps->instance, vip->index, &state))
+			continue;
+		lb_fingerprint_format(state.fingerprint, fingerprint);
+		print_labels(out, "l3dsr_vip_info", ifname, vip, NULL, "fingerprint", fingerprint);
+		fputs("1\n", out);
+	}
+}
+
 int metrics_print(FILE *out, const char *ifname, const struct health *health,
 		  const struct metrics_maps *maps)
 {
@@ -287,6 +321,8 @@ int metrics_print(FILE *out, const char *ifname, const struct health *health,
 		result = print_traffic(out, ifname, health, maps, false);
 	if (!result)
 		print_health(out, ifname, health);
+	if (!result && maps->instance)
+		print_vip_state(out, ifname, health, maps);
 	return result;
 }
 

@@ -14,6 +14,7 @@ struct metrics_maps {
 	int counters;
 	int vip_traffic;
 	int backend_traffic;
+	const struct instance_maps *instance; /* per VIP: announced, fingerprint */
 };
 
 /* Writes every metric of the instance on IFNAME to OUT. Returns 0 or -errno. */

@@ -69,7 +69,7 @@ static void test_bytes(void)
 			 "(expected an absolute file name)\n"
 			 "t.conf:3: unknown key \"k\\x1bey\" in [global] (expected one of: "
 			 "xdp-mode, hash-seed, flow-table-size, flow-inserts-per-second, "
-			 "statistics-file, probe-ports)\n"
+			 "statistics-file, probe-ports, drain, stop-delay)\n"
 			 "t.conf: 2 errors\n",
 			 "control characters are refused and escaped in messages");
 	free(text);

@@ -86,6 +86,9 @@ VIPS = [
     Vip("smallmtu6", "2001:db8:f::66", "udp", 4789, 45, ["2001:db8:b::40"]),
     # Its low four bytes are 192.0.2.99, an address no IPv4 VIP has.
     Vip("lowbytes6", "2001:db8:f::c000:263", "tcp", 80, 44, ["2001:db8:b::16"]),
+    # No backend at all (every one drained or down and gone): the ring is all empty.
+    Vip("empty4", "192.0.2.80", "tcp", 80, 26, []),
+    Vip("empty6", "2001:db8:f::80", "tcp", 80, 46, []),
 ]
 
 # The backend host of the backend-program fixtures owns these (the RIPs of web, dns and plain).

@@ -36,7 +36,8 @@ def destinations(family):
         port = vip.port or random.choice((1, 80, 443, 65535))
         out.append((vip.address, 0, port))
         # The frame the LB would send this VIP's backend: what the backend program meets.
-        out.append((vip.backends[0], (vip.dscp or 0) << 2 | random.randrange(4), port))
+        if vip.backends:
+            out.append((vip.backends[0], (vip.dscp or 0) << 2 | random.randrange(4), port))
     for address in scenario.LOCAL_ADDRESSES:
         if (":" in address) == (family == 6):
             out.append((address, random.randrange(256), random.choice((80, 53, 8080))))

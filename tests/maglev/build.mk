@@ -7,7 +7,7 @@ UNIT_TEST_PROGRAMS += $(BUILD)/tests/maglev/maglev_test
 
 $(BUILD)/tests/maglev/maglev_test: $(BUILD)/tests/maglev/maglev_test.o \
 		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/lb/maglev.o \
-		$(BUILD)/src/common/prime.o
+		$(BUILD)/src/common/prime.o $(BUILD)/src/lb/lb_fingerprint.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $(MAGLEV_TEST_WRAP) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/maglev/maglev_measure: $(BUILD)/tests/maglev/maglev_measure.o \

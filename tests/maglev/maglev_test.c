@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "src/common/prime.h"
+#include "src/lb/lb_fingerprint.h"
 #include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
@@ -424,6 +425,57 @@ static void test_order_and_ids_do_not_matter(void **state)
 	}
 }
 
+/* The fingerprint is of addresses, not ids: the shuffled input with other ids gives the same. */
+static void test_fingerprint_ignores_order_and_ids(void **state)
+{
+	size_t count = 100;
+
+	test_order_and_ids_do_not_matter(state);
+	assert_int_equal(lb_fingerprint(11, TABLE_SIZE, table, backends, count),
+			 lb_fingerprint(11, TABLE_SIZE, other_table, other_backends, count));
+}
+
+/* Another seed, a backend less, another size or no backend at all: another fingerprint. */
+static void test_fingerprint_follows_the_table(void **state)
+{
+	uint64_t full, other;
+
+	(void)state;
+	make_backends(backends, 10, 1);
+	build(backends, 10, TABLE_SIZE, 3, table);
+	full = lb_fingerprint(3, TABLE_SIZE, table, backends, 10);
+	build(backends, 10, TABLE_SIZE, 4, table);
+	assert_int_not_equal(lb_fingerprint(4, TABLE_SIZE, table, backends, 10), full);
+	build(backends, 9, TABLE_SIZE, 3, table);
+	assert_int_not_equal(lb_fingerprint(3, TABLE_SIZE, table, backends, 9), full);
+	build(backends, 10, 1009, 3, table);
+	other = lb_fingerprint(3, 1009, table, backends, 10);
+	assert_int_not_equal(other, full);
+	for (size_t i = 0; i < 10; i++)
+		backends[i].weight = 0;
+	build(backends, 10, 1009, 3, table);
+	assert_int_not_equal(lb_fingerprint(3, 1009, table, backends, 10), other);
+}
+
+/*
+ * Pinned: what l3dsrd showed for web4 of tests/daemon/announce.sh (198.51.100.11 and .12, hash
+ * seed 0, table size 1009). LBs of different versions must agree on it, so it never changes.
+ */
+static void test_fingerprint_golden(void **state)
+{
+	char text[17];
+
+	(void)state;
+	make_key(10, backends[0].key);
+	make_key(11, backends[1].key);
+	backends[0].weight = backends[1].weight = 1;
+	backends[0].id = 7;
+	backends[1].id = 3;
+	build(backends, 2, 1009, 0, table);
+	lb_fingerprint_format(lb_fingerprint(0, 1009, table, backends, 2), text);
+	assert_string_equal(text, "d57d35fc3c1c0a3d");
+}
+
 static void test_repeated_builds_are_byte_identical(void **state)
 {
 	(void)state;
@@ -644,6 +696,13 @@ int main(void)
 		      "shuffled input, other ids: every slot keeps its backend address", NULL),
 	    TEST_WITH(test_repeated_builds_are_byte_identical, "repeated builds are byte-identical",
 		      NULL),
+	    TEST_WITH(test_fingerprint_ignores_order_and_ids,
+		      "fingerprint: shuffled input, other ids, the same fingerprint", NULL),
+	    TEST_WITH(test_fingerprint_follows_the_table,
+		      "fingerprint: another seed, backend set, size or an empty table changes it",
+		      NULL),
+	    TEST_WITH(test_fingerprint_golden,
+		      "fingerprint of 198.51.100.11 and .12, seed 0, size 1009 pinned", NULL),
 	    TEST_WITH(test_seed_changes_the_table, "another hash seed gives another table", NULL),
 	    TEST_WITH(test_golden_checksum,
 		      "golden checksum of one table and golden offset/skip pinned", NULL),
