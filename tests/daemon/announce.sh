@@ -104,7 +104,7 @@ forwarded() {
 		awk '$1 == "IpForwDatagrams" || $1 == "Ip6OutForwDatagrams" { sum += $2 } END { print sum + 0 }'
 }
 
-daemon_backend_config "$TOPO_DIR/backend.conf"
+conf_backend web4:4:10 web6:6:11 udp4:4:12 udp6:6:13 >"$TOPO_DIR/backend.conf"
 for host in "${TOPO_BACKENDS[@]}"; do
 	daemon_start_ready "$host" "$host" backend eth0 "$TOPO_DIR/backend.conf" ||
 		e2e_bail "l3dsrd --role backend on $host: READY=1" "$D_ERROR"
