@@ -483,7 +483,8 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	return action;
 }
 
-SEC("xdp")
+/* xdp.frags: it attaches where the MTU is above a page; see parse.h for what that means. */
+SEC("xdp.frags")
 int l3dsr_lb(struct xdp_md *ctx)
 {
 	__u64 frame_length = xdp_frame_length(ctx);
