@@ -251,7 +251,9 @@ struct traffic_counter {
 	/* health-check reply from a VIP: source set to the RIP */                                 \
 	X(PROBE_REPLY, "probe_reply", 1, NULL, NULL)                                               \
 	/* health-check reply from the RIP itself: dropped */                                      \
-	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)
+	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)                                             \
+	/* too big for the route to the backend: an ICMP error sent back to the client */          \
+	X(TOO_BIG, "too_big", 1, NULL, NULL)
 
 #define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {

@@ -9,6 +9,7 @@
 #include "checksum.h"
 #include "counters.h"
 #include "hash.h"
+#include "icmp_too_big.h"
 #include "lb_maps.h"
 #include "parse.h"
 #include "probe_reply.h"
@@ -371,6 +372,15 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	}
 	fib_result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
+	/* Before the rewrite: the error quotes the packet as the client sent it. */
+	if (fib_result == BPF_FIB_LKUP_RET_FRAG_NEEDED && too_big_wanted(pkt, kind, data_end)) {
+		int action = icmp_too_big(ctx, pkt, fib.mtu_result);
+
+		if (action != TOO_BIG_NOT_SENT) {
+			*counter = action == XDP_TX ? LB_COUNTER_TOO_BIG : LB_COUNTER_FIB_FAIL;
+			return action;
+		}
+	}
 	if (packet_rewrite(pkt, data_end, rip, ds, fib_result == BPF_FIB_LKUP_RET_SUCCESS) < 0) {
 		*counter = LB_COUNTER_MALFORMED;
 		return XDP_PASS;
@@ -474,7 +484,8 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	}
 
 	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
-	if (*counter != LB_COUNTER_MALFORMED) {
+	/* The VIP's and the backend's traffic: what went on towards the backend. */
+	if (*counter != LB_COUNTER_MALFORMED && *counter != LB_COUNTER_TOO_BIG) {
 		counter_add(&vip_traffic, vip_index, frame_length);
 		counter_add(&backend_traffic, backend_id, frame_length);
 		if (kind == TRANSPORT_ICMP_ERROR)

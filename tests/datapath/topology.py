@@ -3,7 +3,7 @@
 Reads the same `ip -batch` lines netns.sh runs and answers, for a backend address, how the load
 balancer's bpf_fib_lookup reaches it: the verdict, and the MACs a forwarded frame must carry.
 A deliberately small model of the kernel's routing, enough for this one topology:
-a permanent neighbour entry -> forwarded on its link; a route "via" a gateway -> forwarded to the
+a permanent neighbour entry -> forwarded on its link (when the packet fits its MTU); a route "via" a gateway -> forwarded to the
 gateway's MAC; an on-link address without entry -> no neighbour; a packet larger than its
 route's MTU, or anything else -> fib failure.
 """
@@ -37,6 +37,7 @@ class Topology:
         self.connected = []        # (network, link)
         self.gateways = []         # (network, gateway address, link)
         self.mtus = []             # (network, MTU) of the routes that set one
+        self.link_mtu = {}         # link -> MTU, where set (else 1500)
         with open(path) as lines:
             for line in lines:
                 words = line.split()
@@ -49,6 +50,8 @@ class Topology:
         if verb == "link" and rest[0] == "add":
             self.link_mac[rest[1]] = rest[3]
             self.link_mac[rest[1] + "p"] = rest[rest.index("address", 4) + 1]
+        elif verb == "link" and rest[0] == "set" and "mtu" in rest:
+            self.link_mtu[rest[1]] = int(rest[rest.index("mtu") + 1])
         elif verb == "addr" and rest[0] == "add":
             interface = ipaddress.ip_interface(rest[1])
             self.connected.append((interface.network, rest[3]))
@@ -77,6 +80,8 @@ class Topology:
                 next_hop = gateway
         if next_hop in self.neighbours:
             mac, link = self.neighbours[next_hop]
+            if ip_length > self.link_mtu.get(link, 1500):
+                return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
             if link == ingress:
                 return Path(XDP_TX, "LB_COUNTER_TX", self.mac(link), mac)
             return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", self.mac(link), mac)
