@@ -8,6 +8,7 @@
 #include "l3dsr_common.h"
 #include "checksum.h"
 #include "counters.h"
+#include "egress.h"
 #include "hash.h"
 #include "icmp_too_big.h"
 #include "lb_maps.h"
@@ -326,9 +327,10 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 
 /*
  * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
- * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, or the
- * lookup fails otherwise, the rewritten packet goes to the kernel, which forwards it (and
- * decrements the TTL) itself or drops it.
+ * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, the
+ * egress interface cannot take XDP frames (egress.h), or the lookup fails otherwise, the
+ * rewritten packet goes to the kernel, which forwards it (and decrements the TTL) itself or
+ * drops it. A packet too big for the route gets the client an ICMP error instead.
  */
 static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
 				      const struct flow_key *flow, enum transport_kind kind,
@@ -338,7 +340,7 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct bpf_fib_lookup fib;
-	int fib_result;
+	int fib_result, forward, redirect;
 
 	if ((void *)(eth + 1) > data_end) {
 		*counter = LB_COUNTER_MALFORMED;
@@ -381,7 +383,12 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 			return action;
 		}
 	}
-	if (packet_rewrite(pkt, data_end, rip, ds, fib_result == BPF_FIB_LKUP_RET_SUCCESS) < 0) {
+	/* Sent on by this program only where the frame can leave: else the kernel forwards it. */
+	forward = fib_result == BPF_FIB_LKUP_RET_SUCCESS;
+	redirect = forward && fib.ifindex != ctx->ingress_ifindex;
+	if (redirect && !egress_takes(ctx, fib.ifindex))
+		forward = 0;
+	if (packet_rewrite(pkt, data_end, rip, ds, forward) < 0) {
 		*counter = LB_COUNTER_MALFORMED;
 		return XDP_PASS;
 	}
@@ -393,9 +400,13 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 		*counter = LB_COUNTER_FIB_FAIL;
 		return XDP_PASS;
 	}
+	if (!forward) {
+		*counter = LB_COUNTER_EGRESS_NO_XDP;
+		return XDP_PASS;
+	}
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	if (fib.ifindex == ctx->ingress_ifindex) {
+	if (!redirect) {
 		*counter = LB_COUNTER_TX;
 		return XDP_TX;
 	}

@@ -14,14 +14,15 @@ L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/ins
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
-DEPS_BUILD += libsystemd-dev
+DEPS_BUILD += libsystemd-dev libmnl-dev
+MNL_LIBS = $(shell pkg-config --libs libmnl)
 
 # The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
 HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/probe.o health/probe_http.o \
 	health/probe_ports.o status/metrics.o status/ctl_read.o)
 L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o daemon/loader.o \
 	daemon/attach.o lb/lb_sync.o lb/vip_slots.o backend/backend_sync.o daemon/forwarding.o \
-	daemon/interface_lock.o daemon/notify.o) $(HEALTH_OBJECTS) \
+	daemon/interface_lock.o daemon/notify.o egress/egress.o) $(HEALTH_OBJECTS) \
 	$(filter-out $(L3DSR_LIB_OBJECTS),$(CONFIG_OBJECTS)) $(L3DSR_LIB_OBJECTS)
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
 	cli/json.o) $(L3DSR_LIB_OBJECTS)
@@ -33,7 +34,7 @@ $(BUILD)/src/daemon/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
 	-DL3DSR_CONFIG_DIR='"$(SYSCONFDIR)/l3dsr"' $(SYSTEMD_CFLAGS)
 
 src/l3dsrd: $(L3DSRD_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS) $(MNL_LIBS)
 
 src/l3dsrctl: $(L3DSRCTL_OBJECTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)

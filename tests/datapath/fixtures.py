@@ -529,6 +529,10 @@ def rows_lb_fib():
            forward="redirect" + family, counters=[("counters", "LB_COUNTER_REDIRECT")])
         lb("v%s backend behind a router: XDP_TX to the router's MAC" % family, frame(4),
            forward="routed" + family)
+        lb("v%s backend behind an interface without XDP transmit: XDP_PASS rewritten, TTL kept"
+           % family, "eth(%s(src=%s, dst='%s7')/TCP(sport=40090, dport=80, flags='S'))"
+           % (layer, client, base), forward="noxdp" + family,
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP")])
         lb("v%s on-link backend without neighbour entry: XDP_PASS rewritten, TTL kept" % family,
            frame(1), forward="noneigh" + family,
            counters=[("counters", "LB_COUNTER_FIB_NO_NEIGH")])
@@ -598,6 +602,13 @@ def rows_lb_jumbo():
        "eth(IPv6(src=C6, dst='2001:db8:f::10')/TCP(sport=40097, dport=80, flags='PA')"
        "/Raw(load=(bytes(range(256)) * 36)[:8940]))", forward="web6",
        counters=[("counters", "LB_COUNTER_TX"), ("vip_traffic", "web6")])
+    for family, layer, client, vip_, payload in (("4", "IP", "C4", "192.0.2.60", 8960),
+                                                 ("6", "IPv6", "C6", "2001:db8:f::60", 8940)):
+        lb("v%s 9000-byte frame to a backend behind an interface without multi-buffer XDP "
+           "transmit: XDP_PASS rewritten, TTL kept" % family,
+           "eth(%s(src=%s, dst='%s')/TCP(sport=40099, dport=80, flags='PA')"
+           "/Raw(load=bytes(%d)))" % (layer, client, vip_, payload), forward="redirect" + family,
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP")])
     lb("v6 whose extension headers end beyond the first buffer passes untouched",
        "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrDestOpt(options=[PadN(optdata=bytes("
        "250))] * 8)/IPv6ExtHdrDestOpt(options=[PadN(optdata=bytes(250))] * 8)"

@@ -3,7 +3,8 @@
 Reads the same `ip -batch` lines netns.sh runs and answers, for a backend address, how the load
 balancer's bpf_fib_lookup reaches it: the verdict, and the MACs a forwarded frame must carry.
 A deliberately small model of the kernel's routing, enough for this one topology:
-a permanent neighbour entry -> forwarded on its link (when the packet fits its MTU); a route "via" a gateway -> forwarded to the
+a permanent neighbour entry -> forwarded on its link (when the packet fits its MTU, and by
+redirect only to a link that takes the frame: XDP_TRANSMIT); a route "via" a gateway -> forwarded to the
 gateway's MAC; an on-link address without entry -> no neighbour; a packet larger than its
 route's MTU, or anything else -> fib failure.
 """
@@ -11,6 +12,12 @@ import ipaddress
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The links datapath_config.c puts in egress_devices, and whether they take multi-buffer frames
+# too; any other link but the ingress takes no redirected frames.
+XDP_TRANSMIT = {"{other}": False}
+# What bpf_prog_test_run keeps in a frame's first buffer: a page less headroom and tailroom.
+FIRST_BUFFER = 4096 - 256 - 320
 
 # The verdicts of linux/bpf.h's enum xdp_action, by the names the C code uses.
 XDP_PASS, XDP_TX, XDP_REDIRECT = "XDP_PASS", "XDP_TX", "XDP_REDIRECT"
@@ -84,6 +91,9 @@ class Topology:
                 return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
             if link == ingress:
                 return Path(XDP_TX, "LB_COUNTER_TX", self.mac(link), mac)
+            if link not in XDP_TRANSMIT or (not XDP_TRANSMIT[link] and
+                                            ip_length + 14 > FIRST_BUFFER):
+                return Path(XDP_PASS, "LB_COUNTER_EGRESS_NO_XDP")
             return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", self.mac(link), mac)
         if any(next_hop in network for network, _ in self.connected):
             return Path(XDP_PASS, "LB_COUNTER_FIB_NO_NEIGH")
