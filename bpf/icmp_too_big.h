@@ -219,11 +219,11 @@ static __always_inline int too_big_write6(struct xdp_md *ctx, const struct l3dsr
  * into the error that tells the client MTU: IPv4 destination unreachable / fragmentation needed
  * with the next-hop MTU (RFC 1191), IPv6 packet too big (RFC 4443 3.2), quoting the packet's
  * first bytes, sent to the MAC it came from: XDP_TX.
- * TOO_BIG_NOT_SENT: the first buffer is too short for the quote, nothing was done, PKT's
- * pointers still hold. Any other verdict means they do not (the verifier forgets every packet
- * pointer at the first resize): XDP_PASS of the untouched frame when the frame could not be
- * resized (no headroom; drivers give XDP 256 bytes); XDP_DROP for a frame already cut that
- * then fails a bounds check, which the checks before the cut rule out.
+ * TOO_BIG_NOT_SENT: the packet is larger than the ingress MTU, or the first buffer is too short
+ * for the quote; nothing was done, PKT's pointers still hold. Any other verdict means they do not
+ * (the verifier forgets every packet pointer at the first resize): XDP_PASS of the untouched frame
+ * when the frame could not be resized (no headroom; drivers give XDP 256 bytes); XDP_DROP for a
+ * frame already cut that then fails a bounds check, which the checks before the cut rule out.
  */
 static __always_inline int icmp_too_big(struct xdp_md *ctx, const struct packet *pkt, __u16 mtu)
 {
@@ -232,7 +232,7 @@ static __always_inline int icmp_too_big(struct xdp_md *ctx, const struct packet 
 	struct ethhdr *eth = data;
 	__u8 client_mac[ETH_ALEN], own_mac[ETH_ALEN];
 	struct l3dsr_address client, vip;
-	__u32 quote, outer;
+	__u32 quote, outer, ingress_mtu;
 	__u8 family = pkt->family;
 	int written;
 
@@ -250,6 +250,14 @@ static __always_inline int icmp_too_big(struct xdp_md *ctx, const struct packet 
 		quote = TOO_BIG_QUOTE6;
 		outer = TOO_BIG_OUTER6;
 	}
+	/*
+	 * A packet larger than the MTU of the interface it came in on was not sent so by the
+	 * client: it is one the kernel merged (GRO, seen by XDP in generic mode), which it cuts
+	 * again into packets that fit when it forwards it. Not answered: see the caller.
+	 */
+	ingress_mtu = pkt->ip_length;
+	if (bpf_check_mtu(ctx, 0, &ingress_mtu, 0, 0) != BPF_MTU_CHK_RET_SUCCESS)
+		return TOO_BIG_NOT_SENT;
 	/* The IP header follows the Ethernet header (parse_packet takes no other frame). */
 	if ((void *)(eth + 1) > data_end || (void *)(eth + 1) + quote > data_end)
 		return TOO_BIG_NOT_SENT;

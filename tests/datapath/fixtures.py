@@ -570,6 +570,10 @@ def rows_lb_too_big():
     lb("v4 with 40 bytes of options and DF, too big: the quote holds the options",
        udp4 % ("C4", ", options=[IPOption_RR(length=39, routers=['0.0.0.0']*9), IPOption_NOP()]",
                1400 - 68), too_big=1280)
+    lb("v4 9001 bytes with DF, more than the ingress link's MTU (9000; a packet the kernel "
+       "merged, in generic mode): XDP_PASS rewritten, no error",
+       udp4 % ("C4", "", 9001 - 28), forward="smallmtu4",
+       counters=[("counters", "LB_COUNTER_FIB_FAIL")])
     lb("v4 too big with DF from a multicast source: XDP_PASS rewritten, no error",
        udp4 % ("'224.0.0.5'", "", 1400 - 28), forward="smallmtu4",
        counters=[("counters", "LB_COUNTER_FIB_FAIL")])
