@@ -149,7 +149,7 @@ static __always_inline int reference_ipv6(struct xdp_md *ctx, struct ethhdr *eth
 	return forward(ctx, eth, &fib);
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_reference(struct xdp_md *ctx)
 {
 	void *data_end = (void *)(long)ctx->data_end;

@@ -25,13 +25,13 @@ static __always_inline void count_packet(__u32 key)
 		count->packets++;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_pass(struct xdp_md *ctx __attribute__((unused)))
 {
 	return XDP_PASS;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_mac_swap(struct xdp_md *ctx)
 {
 	struct ethhdr *eth;

@@ -257,6 +257,25 @@ e2e_request() {
 		-g "$(e2e_vip_url "$family")"
 }
 
+# e2e_upload FAMILY FILE: PUTs FILE to the VIP's web service from the client (curl -T, without
+# waiting for a "100 Continue"); prints the answer, "BACKEND LENGTH SHA256" of what arrived.
+e2e_upload() {
+	topology_exec client curl -"$1" -sS --fail --max-time 30 -H 'Expect:' -T "$2" \
+		-g "$(e2e_vip_url "$1" /upload)"
+}
+
+# e2e_check_upload WHAT FAMILY FILE: ok when a backend received all of FILE, intact.
+e2e_check_upload() {
+	local what=$1 family=$2 file=$3 answer expected
+	expected="$(stat -c %s "$file") $(sha256sum "$file" | cut -d ' ' -f 1)"
+	answer=$(e2e_upload "$family" "$file" 2>&1)
+	if [ "${answer#* }" = "$expected" ]; then
+		e2e_ok "$what (received by ${answer%% *})"
+	else
+		e2e_fail "$what" "expected: BACKEND $expected" "got: $answer"
+	fi
+}
+
 # e2e_spread FAMILY FIRST_PORT COUNT: COUNT requests from ports FIRST_PORT.. ; fills
 # E2E_SPREAD[backend] with how many each answered and E2E_SPREAD_FAILED with the failures.
 declare -A E2E_SPREAD=()

@@ -8,10 +8,12 @@ GET /bytes?count=N          -> N bytes: "backend1\\n" then filler (a large respo
 GET /stream?seconds=S       -> 10 chunks of 1000 bytes a second for S seconds, Content-Length
                                known in advance, so a client can tell a complete download from
                                a cut one; each line is the name padded with dots to 99 bytes
+PUT /anything               -> "backend1 LENGTH SHA256\\n" of the body received (an upload)
 Every response carries "X-Backend: NAME". Each request is logged on stderr with the client's
 address and port, so a test can tell which backend served which connection.
 """
 import argparse
+import hashlib
 import socket
 import sys
 import threading
@@ -58,6 +60,21 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(1.0 / CHUNKS_PER_SECOND)
         else:
             self.send_error(404)
+
+    def do_PUT(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        digest = hashlib.sha256()
+        received = 0
+        while received < length:
+            block = self.rfile.read(min(65536, length - received))
+            if not block:
+                break
+            digest.update(block)
+            received += len(block)
+        answer = ("%s %d %s\n" % (self.server.backend_name, received,
+                                   digest.hexdigest())).encode()
+        self._start(len(answer))
+        self.wfile.write(answer)
 
     def log_message(self, format, *args):
         sys.stderr.write("%s [%s]:%d %s\n" % (self.server.backend_name, self.client_address[0],

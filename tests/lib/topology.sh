@@ -1,8 +1,9 @@
 # topology.sh: builds l3dsr's seed topology (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
-#   topology_up [--backends N] [--two-armed] [--reply-router]
-#                                              build it (fresh namespaces, unique per run)
+#   topology_up [--backends N] [--two-armed] [--reply-router] [--mtu N]
+#                                              build it (fresh namespaces, unique per run);
+#                                              --mtu: every link's MTU (default 1500)
 #   topology_exec HOST cmd...                  run cmd in HOST's namespace
 #   topology_ns HOST                           print HOST's namespace name
 #   topology_http_servers                      start an HTTP server on the VIPs of every backend
@@ -32,6 +33,7 @@
 #   TOPO_TAG                  unique per run; every namespace name starts with l3e-$TOPO_TAG
 #   TOPO_DIR                  a temp dir for this run (logs, bpffs); removed by topology_down
 #   TOPO_TWO_ARMED TOPO_REPLY_ROUTER   0 or 1
+#   TOPO_MTU                  the MTU of every link
 #   TOPO_NS_REPLY_ROUTER      the reply router's namespace (when there is one)
 #   TOPO_REPLY_ROUTER_ADDR4/6 TOPO_REPLY_ROUTER_BACKEND_ADDR4/6   its addresses
 #   TOPO_NS_CLIENT TOPO_NS_LB TOPO_NS_ROUTER TOPO_NS_SWITCH      namespace names
@@ -75,6 +77,7 @@ TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOPO_PYTHON=/usr/bin/python3
 TOPO_XDP_PASS_OBJECT=${TOPO_XDP_PASS_OBJECT:-$TOPO_LIB_DIR/../../build/tests/lib/xdp_pass.bpf.o}
 TOPO_UP=0
+TOPO_MTU=1500
 TOPO_TWO_ARMED=0
 TOPO_REPLY_ROUTER=0
 TOPO_PIDS=()
@@ -165,11 +168,11 @@ topology_ns_create() {
 }
 
 # A veth pair with one end in each namespace, created there directly: the names only need to
-# be unique inside their namespace.
+# be unique inside their namespace. Both ends get TOPO_MTU.
 topology_veth() {
 	local ns_a=$1 name_a=$2 ns_b=$3 name_b=$4
-	ip link add name "$name_a" netns "$ns_a" type veth peer name "$name_b" netns "$ns_b" ||
-		return 1
+	ip link add name "$name_a" netns "$ns_a" mtu "$TOPO_MTU" type veth peer name "$name_b" \
+		netns "$ns_b" mtu "$TOPO_MTU" || return 1
 	ip -n "$ns_a" link set "$name_a" up
 	ip -n "$ns_b" link set "$name_b" up
 }
@@ -203,7 +206,7 @@ topology_xdp_pass_object() {
 topology_napi() {
 	local object
 	object=$(topology_xdp_pass_object) || return 1
-	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp
+	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp.frags
 }
 
 topology_forwarding() {
@@ -227,7 +230,7 @@ topology_router() {
 }
 
 topology_up() {
-	local backends=2 two_armed=0 reply_router=0 i ns name
+	local backends=2 two_armed=0 reply_router=0 mtu=1500 i ns name
 	while (($#)); do
 		case $1 in
 		--backends)
@@ -242,15 +245,23 @@ topology_up() {
 			reply_router=1
 			shift
 			;;
+		--mtu)
+			mtu=$2
+			shift 2
+			;;
 		*)
 			topology_log "topology_up: unknown option $1" \
-				"(expected --backends N, --two-armed, --reply-router)"
+				"(expected --backends N, --two-armed, --reply-router, --mtu N)"
 			return 1
 			;;
 		esac
 	done
 	if ! [[ $backends =~ ^[0-9]+$ ]] || ((backends < 1 || backends > 80)); then
 		topology_log "topology_up: --backends must be 1..80, got '$backends'"
+		return 1
+	fi
+	if ! [[ $mtu =~ ^[0-9]+$ ]] || ((mtu < 1280 || mtu > 65535)); then
+		topology_log "topology_up: --mtu must be 1280..65535, got '$mtu'"
 		return 1
 	fi
 	if ((TOPO_UP)); then
@@ -260,6 +271,7 @@ topology_up() {
 	TOPO_TAG=$(printf '%x%s' $$ "$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')")
 	TOPO_DIR=$(mktemp -d "/tmp/l3e-$TOPO_TAG.XXXXXX") || return 1
 	TOPO_UP=1
+	TOPO_MTU=$mtu
 	TOPO_TWO_ARMED=$two_armed
 	TOPO_REPLY_ROUTER=$reply_router
 	TOPO_NS_REPLY_ROUTER=
