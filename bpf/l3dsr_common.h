@@ -211,9 +211,9 @@ struct probe_target {
  * features, so every interface is tried with the flags of that entry.
  */
 #define L3DSR_MAX_EGRESS_DEVICES 1024
-#define EGRESS_F_XMIT (1U << 2)	   /* takes XDP frames (NETDEV_XDP_ACT_NDO_XMIT) */
-#define EGRESS_F_XMIT_SG (1U << 6) /* also multi-buffer ones (NETDEV_XDP_ACT_NDO_XMIT_SG) */
-#define EGRESS_ANY_DEVICE 0	   /* no interface has ifindex 0 */
+#define EGRESS_F_XMIT		 (1U << 2) /* takes XDP frames (NETDEV_XDP_ACT_NDO_XMIT) */
+#define EGRESS_F_XMIT_SG	 (1U << 6) /* also multi-buffer ones (NETDEV_XDP_ACT_NDO_XMIT_SG) */
+#define EGRESS_ANY_DEVICE	 0	   /* no interface has ifindex 0 */
 
 /* flow_budget: PERCPU_ARRAY, 1 entry: this CPU's insert count in the current one-second window. */
 struct flow_budget {
@@ -274,7 +274,7 @@ struct traffic_counter {
 	X(REWRITE_FAILED, "rewrite_failed", 1, NULL, NULL)                                         \
 	/* too big for the route to the backend: an ICMP error sent back to the client */          \
 	X(TOO_BIG, "too_big", 1, NULL, NULL)                                                       \
-	/* rewritten; its egress interface cannot take XDP frames: passed, the kernel forwards */ \
+	/* rewritten; its egress interface cannot take XDP frames: passed, the kernel forwards */  \
 	X(EGRESS_NO_XDP, "egress_no_xdp", 1, NULL, NULL)
 
 #define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
