@@ -13,6 +13,7 @@ E2E_L3DSRCTL=${L3DSRCTL:-$E2E_ROOT/src/l3dsrctl}
 E2E_BPF_DIR=${L3DSR_BPF_DIR:-$E2E_ROOT/bpf}
 E2E_PYTHON=/usr/bin/python3
 E2E_UDP_PORT=7000 # the UDP VIPs of the fragment tests
+E2E_XDP_MODE=native # the xdp-mode of the configs e2e_lb_config and e2e_backend_config write
 E2E_TESTS=0
 E2E_FAILURES=0
 declare -A E2E_DAEMON_PID=() # host -> l3dsrd pid
@@ -242,7 +243,7 @@ e2e_lb_config() {
 	{
 		echo "# written by tests/e2e/lib.sh"
 		echo "[global]"
-		echo "xdp-mode = native"
+		echo "xdp-mode = $E2E_XDP_MODE"
 		echo "hash-seed = 0"
 		echo "flow-table-size = $flow_table"
 		for vip in web4:4:10:tcp:80 web6:6:11:tcp:80 udp4:4:12:udp:$E2E_UDP_PORT \
@@ -269,6 +270,9 @@ e2e_lb_config() {
 e2e_backend_config() {
 	cat >"$1" <<EOF
 # written by tests/e2e/lib.sh
+[global]
+xdp-mode = $E2E_XDP_MODE
+
 [vip web4]
 address = $TOPO_VIP4
 dscp = 10
