@@ -96,7 +96,7 @@ clean:
 # `make install` lays out exactly docs/design.md section 4 under DESTDIR; `make deb` and
 # `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
 # so what they test is what a clean clone would build; `make check-install` boots a real
-# systemd in a container and installs the .deb there (tests/install/).
+# systemd in a container and installs the .deb there, then the .rpm (tests/install/).
 ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
 -include docs/man/build.mk
 endif
@@ -168,6 +168,6 @@ $(RPM_FILE): $(BUILD)/$(PACKAGE_NAME).tar.gz rpm/l3dsr.spec
 	@ls $@ >/dev/null
 
 check-install: deps
-	$(PYTHON) tests/run_suites.py tests/suites/install
+	$(PYTHON) tests/run_suites.py tests/suites/install tests/suites/install-rpm
 
 .PHONY: install deb rpm check-install
