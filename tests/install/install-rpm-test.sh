@@ -2,8 +2,8 @@
 # install-rpm-test.sh: runs the .rpm's scriptlets under a real systemd: in the container of
 # tests/install/container.sh (the cached Debian root with rpm in it, `rpm --nodeps` since its
 # libraries are Debian's), installs the .rpm, enables an LB and a backend instance, upgrades to a
-# later release (a changed lb.bpf.o and unit file), rolls back, leaves the LB instance crashed
-# with its link pinned, and erases. Each rpm run must run its scriptlets (rpm -vv shows them)
+# later release (a changed lb.bpf.o and unit file), rolls back, reinstalls with a broken lb.conf,
+# leaves the LB instance crashed with its link pinned, and erases. Each rpm run must run its scriptlets (rpm -vv shows them)
 # with exit status 0 and leave what rpm/l3dsr.spec promises: units reloaded and running
 # instances reloaded in place on upgrade, instances stopped and disabled, pins removed and
 # changed configuration kept as .rpmsave on erase, systemd reloaded without the units. Prints TAP.
@@ -123,6 +123,15 @@ configs_kept() {
 		in_container sh -c '! ls /etc/l3dsr/*.rpmnew /etc/l3dsr/*.rpmsave 2>/dev/null'
 }
 
+# failed_reload_kept BROKEN_LOG OLD_PID OLD_PROG: the reinstall with a broken lb.conf succeeded,
+# %post said the LB instance keeps its previous programs, and it does (same process, program).
+failed_reload_kept() {
+	grep -F "l3dsr: reloading $lb_unit failed; it keeps its previous programs" "$1" ||
+		{ echo "no message from %post"; return 1; }
+	echo "MainPID $2 -> $(main_pid), XDP program id $3 -> $(xdp_prog_id)"
+	[ "$(main_pid)" = "$2" ] && [ "$(xdp_prog_id)" = "$3" ] && unit_active
+}
+
 # crashed_pinned: with Restart= off (a runtime drop-in), SIGKILL leaves the LB instance failed
 # and its link pinned and attached (fail-static) for the erase to clean up.
 crashed_pinned() {
@@ -224,6 +233,15 @@ check "rollback: the backend instance reloaded in place" backend_reloaded "$old_
 check "rollback: systemd reloaded the units, the previous unit file in force" \
 	unit_file_in_force no
 check "rollback: traffic is still balanced" balanced 42200
+
+old_pid=$(main_pid) old_prog=$(xdp_prog_id)
+in_container sh -c 'echo "no-such-key = 1" >>/etc/l3dsr/lb.conf'
+check "reinstall with a broken lb.conf: rpm -U --replacepkgs still succeeds, %post exits 0" \
+	rpm_runs broken "%post($nvra)" -- -U --replacepkgs "/srv/$(basename "$rpm_file")"
+check "reinstall with a broken lb.conf: %post says the reload failed, the LB instance keeps its program" \
+	failed_reload_kept "$tmp/rpm-broken.log" "$old_pid" "$old_prog"
+cp "$tmp/lb.conf" "$tmp/root/etc/l3dsr/lb.conf"
+check "reinstall with a broken lb.conf: traffic is still balanced" balanced 42300
 
 check "SIGKILL with Restart=no: the LB instance failed, its link still pinned and attached" \
 	crashed_pinned
