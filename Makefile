@@ -111,7 +111,7 @@ clean:
 # `make install` lays out exactly docs/design.md section 4 under DESTDIR; `make deb` and
 # `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
 # so what they test is what a clean clone would build; `make check-install` boots a real
-# systemd in a container and installs the .deb there (tests/install/).
+# systemd in a container and installs the .deb there, then the .rpm (tests/install/).
 INSTALL ?= install
 INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
 INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o
@@ -179,6 +179,6 @@ $(RPM_FILE): $(BUILD)/$(PACKAGE_NAME).tar.gz rpm/l3dsr.spec
 	@ls $@ >/dev/null
 
 check-install: deps
-	$(PYTHON) tests/run_suites.py tests/suites/install
+	$(PYTHON) tests/run_suites.py tests/suites/install tests/suites/install-rpm
 
 .PHONY: install deb rpm check-install

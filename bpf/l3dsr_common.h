@@ -261,7 +261,7 @@ struct traffic_counter {
 	X(NO_BACKEND, "no_backend", 1, NULL, NULL)                                                 \
 	/* ICMP/ICMPv6 errors steered to a flow's backend */                                       \
 	X(ICMP_ERROR, "icmp_error", 0, "l3dsr_icmp_errors_total",                                  \
-	  "ICMP errors about a VIP flow, steered to the flow's backend.")                          \
+	  "ICMP errors about a VIP flow: steered to its backend (lb), restored (backend).")        \
 	/* new flows over flow_inserts_per_second, not inserted */                                 \
 	X(FLOW_INSERT_SKIPPED, "flow_insert_skipped", 0, "l3dsr_flow_inserts_skipped_total",       \
 	  "New flows balanced but not remembered: over flow-inserts-per-second.")                  \

@@ -85,7 +85,7 @@ struct l3dsr_config {
 	 * flow_inserts_auto (the default), see config_flow_inserts_limit */
 	uint32_t flow_inserts_per_second;
 	bool flow_inserts_auto;		       /* lb: flow-inserts-per-second = auto */
-	char statistics_file[CONFIG_PATH_MAX]; /* lb: "" = none */
+	char statistics_file[CONFIG_PATH_MAX]; /* "" = none */
 	/* lb: the local ports of the health checks' connections; default 61000-61999 */
 	uint16_t probe_port_first;
 	uint16_t probe_port_last;

@@ -316,7 +316,7 @@ static const struct config_key config_keys[] = {
 	.name = "statistics-file",
 	.id = KEY_STATISTICS_FILE,
 	.section = SECTION_GLOBAL,
-	.files = IN_LB_CONF,
+	.files = IN_LB_CONF | IN_BACKEND_CONF,
 	.expected = "an absolute file name",
 	.apply = config_apply_statistics_file,
     },

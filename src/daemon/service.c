@@ -411,19 +411,30 @@ int service_stop(struct service *service)
 	return result;
 }
 
-/* The statistics file (statistics-file), rewritten whole; a path given up on reload goes. */
+/*
+ * The statistics file (statistics-file), rewritten whole; a path given up on reload goes. The
+ * load balancer's waits for the health checks (its file holds their state); a backend's is
+ * written from the start.
+ */
 static void write_statistics(struct service *service)
 {
 	const char *path = service->config.statistics_file;
-	struct metrics_maps maps = {
-	    .counters = loader_map_fd(&service->object, "counters"),
-	    .vip_traffic = service->lb.vip_traffic,
-	    .backend_traffic = service->lb.backend_traffic,
-	    .instance = &service->instance,
+	struct metrics_source source = {
+	    .role = service->role,
+	    .ifname = service->ifname,
+	    .health = &service->health,
+	    .maps =
+		{
+		    .counters = loader_map_fd(&service->object, "counters"),
+		    .vip_traffic = service->lb.vip_traffic,
+		    .backend_traffic = service->lb.backend_traffic,
+		    .instance = &service->instance,
+		},
+	    .pin_dir = service->pin_dir,
 	};
 	int result;
 
-	if (!service->checks_started)
+	if (service->role == ROLE_LB && !service->checks_started)
 		return;
 	if (service->statistics_file[0] && strcmp(service->statistics_file, path) &&
 	    unlink(service->statistics_file) && errno != ENOENT)
@@ -432,7 +443,7 @@ static void write_statistics(struct service *service)
 	snprintf(service->statistics_file, sizeof(service->statistics_file), "%s", path);
 	if (!path[0])
 		return;
-	result = metrics_write(path, service->ifname, &service->health, &maps);
+	result = metrics_write(path, &source);
 	/* Said once until it works again, not every few seconds. */
 	if (result && !service->statistics_failed)
 		log_errno(LOG_PRIORITY_WARNING, result, "cannot write %s", path);
@@ -508,7 +519,8 @@ void service_tick(struct service *service)
 			service_apply_health(service, true);
 	}
 	service_announce(service);
-	if (service->checks_started)
+	/* The LB's file holds the checks' view too: written once they run. */
+	if (service->checks_started || service->role == ROLE_BACKEND)
 		write_statistics(service);
 	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
 		free(sums);

@@ -41,9 +41,11 @@ struct service {
 	/* lb: the health checks, once service_start_checks has run. */
 	struct health health;
 	bool checks_started;
+	bool apply_pending; /* a state change the maps could not take yet */
+
+	/* Both roles: the statistics file. */
 	char statistics_file[CONFIG_PATH_MAX]; /* the one written last, removed at stop */
 	bool statistics_failed;		       /* the last write failed (said once) */
-	bool apply_pending;		       /* a state change the maps could not take yet */
 
 	/* lb: the VIP routes (src/announce), from start until detach. */
 	struct announce announce;

@@ -1,6 +1,7 @@
 /*
- * metrics.c: the load balancer's counters and health in the Prometheus text format, written for
- * the node exporter's textfile collector (statistics-file; every metric is in docs/metrics.md).
+ * metrics.c: an instance's counters (and on the load balancer its health checks' state) in the
+ * Prometheus text format, written for the node exporter's textfile collector (statistics-file;
+ * every metric is in docs/metrics.md).
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,9 +41,9 @@ static void print_family(FILE *out, const char *name, const char *type, const ch
 }
 
 /* NAME{interface="IFNAME"[,vip="VIP"[,backend="BACKEND"]][,EXTRA="EXTRA_VALUE"]} */
-static void print_labels(FILE *out, const char *name, const char *ifname,
-			 const struct health_vip *vip, const struct health_backend *backend,
-			 const char *extra, const char *extra_value)
+static void print_labels(FILE *out, const char *name, const char *ifname, const char *vip,
+			 const struct health_backend *backend, const char *extra,
+			 const char *extra_value)
 {
 	char address[ADDRESS_TEXT_MAX];
 
@@ -50,7 +51,7 @@ static void print_labels(FILE *out, const char *name, const char *ifname,
 	print_label(out, "interface", ifname);
 	if (vip) {
 		fputc(',', out);
-		print_label(out, "vip", vip->name);
+		print_label(out, "vip", vip);
 	}
 	if (backend) {
 		fputc(',', out);
@@ -96,31 +97,51 @@ struct counter_metric {
 static const struct counter_metric counter_metrics[LB_COUNTER_MAX] = {
     LB_COUNTERS(LB_COUNTER_METRIC)};
 
-static int print_global(FILE *out, const char *ifname, const struct metrics_maps *maps)
+/* Whether ROLE's COUNTER is a verdict; the others (ICMP errors, skipped flow inserts) count
+ * packets that are also counted under their verdict. */
+static bool is_verdict(enum l3dsr_role role, size_t counter)
 {
-	struct traffic_counter counters[LB_COUNTER_MAX];
+	if (role == ROLE_LB)
+		return lb_counter_verdicts[counter];
+	return counter != BACKEND_COUNTER_ICMP_ERROR;
+}
+
+/*
+ * The program's global COUNTERS (ROLE's, by enum lb_counter or enum backend_counter). The
+ * families both roles write have the same HELP text, so that the collector can merge the files
+ * of a load balancer and a backend on one host.
+ */
+static void print_global(FILE *out, const char *ifname, enum l3dsr_role role,
+			 const struct traffic_counter *counters)
+{
+	size_t icmp_error = role == ROLE_LB ? LB_COUNTER_ICMP_ERROR : BACKEND_COUNTER_ICMP_ERROR;
 	const char *const *names;
 	size_t count;
-	int result;
 
-	names = ctl_counter_names(ROLE_LB, &count);
-	result = maps_read_traffic(maps->counters, LB_COUNTER_MAX, counters);
-	if (result)
-		return result;
+	names = ctl_counter_names(role, &count);
 	for (int bytes = 0; bytes <= 1; bytes++) {
 		const char *name = bytes ? "l3dsr_bytes_total" : "l3dsr_packets_total";
 
 		print_family(out, name, "counter",
 			     bytes ? "Bytes of those packets (whole frames), by verdict."
-				   : "Packets the load balancer program saw, by what it did with "
-				     "them.");
+				   : "Packets the XDP program saw, by what it did with them.");
 		for (size_t i = 0; i < count; i++) {
-			if (!lb_counter_verdicts[i])
+			if (!is_verdict(role, i))
 				continue;
 			print_labels(out, name, ifname, NULL, NULL, "verdict", names[i]);
 			fprintf(out, "%" PRIu64 "\n",
 				(uint64_t)(bytes ? counters[i].bytes : counters[i].packets));
 		}
+	}
+	if (role != ROLE_LB) {
+		/* The backend's one counter besides its verdicts, in the LB's family of that name.
+		 */
+		const struct counter_metric *metric = &counter_metrics[LB_COUNTER_ICMP_ERROR];
+
+		print_family(out, metric->name, "counter", metric->help);
+		print_labels(out, metric->name, ifname, NULL, NULL, NULL, NULL);
+		fprintf(out, "%" PRIu64 "\n", (uint64_t)counters[icmp_error].packets);
+		return;
 	}
 	for (size_t i = 0; i < count; i++) {
 		const struct counter_metric *metric = &counter_metrics[i];
@@ -131,22 +152,34 @@ static int print_global(FILE *out, const char *ifname, const struct metrics_maps
 		print_labels(out, metric->name, ifname, NULL, NULL, NULL, NULL);
 		fprintf(out, "%" PRIu64 "\n", (uint64_t)counters[i].packets);
 	}
-	return 0;
+}
+
+static void print_vip_family(FILE *out, bool packets)
+{
+	print_family(out, packets ? "l3dsr_vip_packets_total" : "l3dsr_vip_bytes_total", "counter",
+		     packets ? "Packets of the VIP: sent to one of its backends (lb), restored "
+			       "to it (backend)."
+			     : "Bytes of those packets (whole frames).");
+}
+
+static void print_vip_traffic(FILE *out, const char *ifname, const char *vip,
+			      const struct traffic_counter *sum, bool packets)
+{
+	print_labels(out, packets ? "l3dsr_vip_packets_total" : "l3dsr_vip_bytes_total", ifname,
+		     vip, NULL, NULL, NULL);
+	fprintf(out, "%" PRIu64 "\n", (uint64_t)(packets ? sum->packets : sum->bytes));
 }
 
 /* The traffic of each VIP and backend the maps know; PACKETS or bytes. */
 static int print_traffic(FILE *out, const char *ifname, const struct health *health,
 			 const struct metrics_maps *maps, bool packets)
 {
-	const char *vip_name = packets ? "l3dsr_vip_packets_total" : "l3dsr_vip_bytes_total";
 	const char *backend_name =
 	    packets ? "l3dsr_backend_packets_total" : "l3dsr_backend_bytes_total";
 	struct traffic_counter sum;
 	int result;
 
-	print_family(out, vip_name, "counter",
-		     packets ? "Packets sent to a backend of the VIP."
-			     : "Bytes of the packets sent to a backend of the VIP.");
+	print_vip_family(out, packets);
 	for (size_t i = 0; i < health->vip_count; i++) {
 		const struct health_vip *vip = &health->vips[i];
 
@@ -155,8 +188,7 @@ static int print_traffic(FILE *out, const char *ifname, const struct health *hea
 		result = read_traffic(maps->vip_traffic, vip->index, &sum);
 		if (result)
 			return result;
-		print_labels(out, vip_name, ifname, vip, NULL, NULL, NULL);
-		fprintf(out, "%" PRIu64 "\n", (uint64_t)(packets ? sum.packets : sum.bytes));
+		print_vip_traffic(out, ifname, vip->name, &sum, packets);
 	}
 	print_family(out, backend_name, "counter",
 		     packets ? "Packets sent to the backend for the VIP."
@@ -170,7 +202,7 @@ static int print_traffic(FILE *out, const char *ifname, const struct health *hea
 			result = read_traffic(maps->backend_traffic, backend->id, &sum);
 			if (result)
 				return result;
-			print_labels(out, backend_name, ifname, &health->vips[i], backend, NULL,
+			print_labels(out, backend_name, ifname, health->vips[i].name, backend, NULL,
 				     NULL);
 			fprintf(out, "%" PRIu64 "\n",
 				(uint64_t)(packets ? sum.packets : sum.bytes));
@@ -195,7 +227,7 @@ static void print_backends(FILE *out, const char *ifname, const struct health *h
 
 			if (!present)
 				continue;
-			print_labels(out, name, ifname, vip, vip->backends[b], NULL, NULL);
+			print_labels(out, name, ifname, vip->name, vip->backends[b], NULL, NULL);
 			fprintf(out, "%.9g\n", number);
 		}
 	}
@@ -261,7 +293,7 @@ static void print_health(FILE *out, const char *ifname, const struct health *hea
 				/* "ok" always; a failure once it has happened. */
 				if (!count && outcome != PROBE_OK)
 					continue;
-				print_labels(out, "l3dsr_backend_checks_total", ifname, vip,
+				print_labels(out, "l3dsr_backend_checks_total", ifname, vip->name,
 					     vip->backends[b], "result",
 					     probe_outcome_name(outcome));
 				fprintf(out, "%" PRIu64 "\n", count);
@@ -271,7 +303,7 @@ static void print_health(FILE *out, const char *ifname, const struct health *hea
 	print_family(out, "l3dsr_vip_fail_open", "gauge",
 		     "1 while every backend of the VIP is down and it keeps its last table.");
 	for (size_t i = 0; i < health->vip_count; i++) {
-		print_labels(out, "l3dsr_vip_fail_open", ifname, &health->vips[i], NULL, NULL,
+		print_labels(out, "l3dsr_vip_fail_open", ifname, health->vips[i].name, NULL, NULL,
 			     NULL);
 		fprintf(out, "%d\n", health->vips[i].fail_open);
 	}
@@ -292,7 +324,7 @@ static void print_vip_state(FILE *out, const char *ifname, const struct health *
 		if (!vip->index_known ||
 		    instance_read_vip_state(maps->instance, vip->index, &state))
 			continue;
-		print_labels(out, "l3dsr_vip_announced", ifname, vip, NULL, NULL, NULL);
+		print_labels(out, "l3dsr_vip_announced", ifname, vip->name, NULL, NULL, NULL);
 		fprintf(out, "%d\n", (state.flags & INSTANCE_VIP_F_ANNOUNCED) != 0);
 	}
 	print_family(out, "l3dsr_vip_info", "gauge",
@@ -305,18 +337,22 @@ static void print_vip_state(FILE *out, const char *ifname, const struct health *
 		    instance_read_vip_state(maps->instance, vip->index, &state))
 			continue;
 		lb_fingerprint_format(state.fingerprint, fingerprint);
-		print_labels(out, "l3dsr_vip_info", ifname, vip, NULL, "fingerprint", fingerprint);
+		print_labels(out, "l3dsr_vip_info", ifname, vip->name, NULL, "fingerprint",
+			     fingerprint);
 		fputs("1\n", out);
 	}
 }
 
-int metrics_print(FILE *out, const char *ifname, const struct health *health,
-		  const struct metrics_maps *maps)
+static int print_lb(FILE *out, const char *ifname, const struct health *health,
+		    const struct metrics_maps *maps)
 {
-	int result = print_global(out, ifname, maps);
+	struct traffic_counter counters[LB_COUNTER_MAX];
+	int result = maps_read_traffic(maps->counters, LB_COUNTER_MAX, counters);
 
-	if (!result)
-		result = print_traffic(out, ifname, health, maps, true);
+	if (result)
+		return result;
+	print_global(out, ifname, ROLE_LB, counters);
+	result = print_traffic(out, ifname, health, maps, true);
 	if (!result)
 		result = print_traffic(out, ifname, health, maps, false);
 	if (!result)
@@ -326,8 +362,34 @@ int metrics_print(FILE *out, const char *ifname, const struct health *health,
 	return result;
 }
 
-int metrics_write(const char *path, const char *ifname, const struct health *health,
-		  const struct metrics_maps *maps)
+/* A backend's counters, read from its pins as l3dsrctl reads them: the same numbers. */
+static int print_backend(FILE *out, const char *ifname, const char *pin_dir)
+{
+	struct ctl_instance instance;
+	char error[256];
+	int result = ctl_read_instance(pin_dir, &instance, error, sizeof(error));
+
+	if (!result) {
+		print_global(out, ifname, ROLE_BACKEND, instance.counters);
+		for (int packets = 1; packets >= 0; packets--) {
+			print_vip_family(out, packets);
+			for (size_t i = 0; i < instance.vip_count; i++)
+				print_vip_traffic(out, ifname, instance.vips[i].name,
+						  &instance.vips[i].traffic, packets);
+		}
+	}
+	ctl_free_instance(&instance);
+	return result;
+}
+
+int metrics_print(FILE *out, const struct metrics_source *source)
+{
+	if (source->role == ROLE_LB)
+		return print_lb(out, source->ifname, source->health, &source->maps);
+	return print_backend(out, source->ifname, source->pin_dir);
+}
+
+int metrics_write(const char *path, const struct metrics_source *source)
 {
 	char temporary[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -348,7 +410,7 @@ int metrics_write(const char *path, const char *ifname, const struct health *hea
 		unlink(temporary);
 		return result;
 	}
-	result = metrics_print(out, ifname, health, maps);
+	result = metrics_print(out, source);
 	if (fflush(out) && !result)
 		result = -errno;
 	if (fclose(out) && !result)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # balance.sh: VIP traffic through the real l3dsrd in the seed topology: spread, DSR, stickiness.
 #
-#   balance.sh [--two-armed]
+#   balance.sh [--two-armed] [--generic]
 # One-armed, the LB sends rewritten requests back out of eth0 (XDP_TX); two-armed, out of eth1
-# (redirect). Checks, IPv4 and IPv6: the first request with no neighbour resolved on the LB;
+# (redirect). --generic runs the LB and the backends with xdp-mode = generic (the kernel's skb
+# path, for drivers without native XDP) instead of native. Checks, IPv4 and IPv6: the mode the
+# program is attached in (ip -d link); the first request with no neighbour resolved on the LB;
 # 200 requests from distinct source ports all answered, each backend's share within binomial
 # bounds; a capture of the LB's links sees every request (rewritten, DSCP-marked) and no reply;
 # a 5-tuple always lands on the same backend; weights 1:3; counters; an unrelated service on
@@ -13,10 +15,23 @@ set -u
 
 ARM=one-armed
 TOPOLOGY_OPTIONS=()
-if [ "${1:-}" = --two-armed ]; then
-	ARM=two-armed
-	TOPOLOGY_OPTIONS=(--two-armed)
-fi
+# The word `ip -d link` shows for the attachment in each mode.
+declare -A XDP_MODE_WORD=([native]=xdp [generic]=xdpgeneric)
+while (($#)); do
+	case $1 in
+	--two-armed)
+		ARM=two-armed
+		TOPOLOGY_OPTIONS=(--two-armed)
+		;;
+	--generic) E2E_XDP_MODE=generic ;;
+	*)
+		echo "usage: balance.sh [--two-armed] [--generic]" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+ARM+=" $E2E_XDP_MODE"
 REQUESTS=200
 
 e2e_setup "${TOPOLOGY_OPTIONS[@]}"
@@ -26,8 +41,15 @@ e2e_must "l3dsrd --role backend ready" e2e_start_backends "$TOPO_DIR/backend.con
 e2e_ok "l3dsrd --role backend ready on ${TOPO_BACKENDS[*]}"
 e2e_must "l3dsrd --role lb ready" e2e_start_lb "$TOPO_DIR/lb.conf"
 e2e_ok "l3dsrd --role lb ready"
-e2e_check "$ARM: XDP program attached in native mode on the LB's eth0" \
-	sh -c "ip -n '$TOPO_NS_LB' link show eth0 | grep -q ' xdp '"
+# The mode the kernel reports, on the LB and on every backend: a daemon that fell back to
+# another mode, or ignored xdp-mode, fails here. `ip -d link` names the mode in the link's
+# first line ("mtu 1500 xdpgeneric qdisc ..."); the program line says prog/xdp in both modes.
+for host in lb "${TOPO_BACKENDS[@]}"; do
+	e2e_check "$ARM: $host's eth0 has its XDP program attached as ${XDP_MODE_WORD[$E2E_XDP_MODE]}" \
+		sh -c "ip -d -n '$(topology_ns "$host")' link show eth0 | tee /dev/stderr |
+			grep -Eq '^[0-9]+: eth0[@:].* ${XDP_MODE_WORD[$E2E_XDP_MODE]} ' &&
+			ip -d -n '$(topology_ns "$host")' link show eth0 | grep -Eq '^ *prog/xdp id [0-9]+ '"
+done
 
 # --- neighbour not resolved: the first request of each family ------------------------------
 for family in 4 6; do

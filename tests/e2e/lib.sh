@@ -17,6 +17,7 @@ E2E_L3DSRCTL=${L3DSRCTL:-$E2E_ROOT/src/l3dsrctl}
 E2E_BPF_DIR=${L3DSR_BPF_DIR:-$E2E_ROOT/bpf}
 E2E_PYTHON=/usr/bin/python3
 E2E_UDP_PORT=7000 # the UDP VIPs of the fragment tests
+E2E_XDP_MODE=native # the xdp-mode of the configs e2e_lb_config and e2e_backend_config write
 declare -A E2E_DAEMON_PID=() # host -> l3dsrd pid
 declare -A E2E_DAEMON_CONF=() # host -> the config file the daemon reads (reload rewrites it)
 declare -A E2E_CAPTURE_PID=() # capture name -> tcpdump pid
@@ -228,14 +229,17 @@ e2e_lb_config() {
 	done
 	[ -z "$table_size" ] || lines+=(--line "table-size = $table_size")
 	[ -z "$check" ] || lines+=(--line "$check")
-	conf_lb --global "hash-seed = 0" --global "flow-table-size = $flow_table" \
+	conf_lb --global "xdp-mode = $E2E_XDP_MODE" --global "hash-seed = 0" --global "flow-table-size = $flow_table" \
 		--vip web4:4:tcp:80:10 --vip web6:6:tcp:80:11 --vip "udp4:4:udp:$E2E_UDP_PORT:12" \
 		--vip "udp6:6:udp:$E2E_UDP_PORT:13" "${lines[@]}" "$@" >"$file"
 }
 
 # The backends' side of the same four VIPs.
 e2e_backend_config() {
-	conf_backend web4:4:10 web6:6:11 udp4:4:12 udp6:6:13 >"$1"
+	{
+		printf '[global]\nxdp-mode = %s\n\n' "$E2E_XDP_MODE"
+		conf_backend web4:4:10 web6:6:11 udp4:4:12 udp6:6:13
+	} >"$1"
 }
 
 # ---- requests ------------------------------------------------------------------------------

@@ -50,13 +50,17 @@ health_start() {
 	health_start_daemons
 }
 
-# health_start_daemons: the backends' daemons with $TOPO_DIR/backend.conf, then the LB's with
-# $TOPO_DIR/lb.conf, for a suite that wrote those files itself.
+# A backend's own configuration file instead of $TOPO_DIR/backend.conf (host -> file).
+declare -A HEALTH_BACKEND_CONF=()
+
+# health_start_daemons: the backends' daemons with $TOPO_DIR/backend.conf (or their own
+# HEALTH_BACKEND_CONF), then the LB's with $TOPO_DIR/lb.conf, for a suite that wrote those files
+# itself.
 health_start_daemons() {
 	# Not in $(...): the daemons and listeners started must stay known to this shell.
 	local host
 	for host in "${TOPO_BACKENDS[@]}"; do
-		e2e_start_daemon "$host" backend "$TOPO_DIR/backend.conf" \
+		e2e_start_daemon "$host" backend "${HEALTH_BACKEND_CONF[$host]:-$TOPO_DIR/backend.conf}" \
 			>"$TOPO_DIR/start-$host.out" 2>&1 </dev/null ||
 			e2e_bail "l3dsrd --role backend ready on $host" "$(cat "$TOPO_DIR/start-$host.out")"
 	done

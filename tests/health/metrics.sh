@@ -3,7 +3,9 @@
 # Prometheus' Python client parser, every family has HELP and TYPE and is in docs/metrics.md,
 # its counters agree with `l3dsrctl -j stats` read before and after it was written, backend state
 # shows in l3dsr_backend_up, it is replaced atomically (0644, no temporary left), follows a
-# reload to another path and is removed when the daemon stops.
+# reload to another path and is removed when the daemon stops. backend1's daemon writes its own
+# file (statistics-file in its backend.conf): it parses the same way, agrees with l3dsrctl on
+# backend1, its counters grew by at least the requests backend1 answered, and it goes on SIGTERM.
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/health/lib.sh"
 
@@ -11,8 +13,15 @@ CHECK_SCRIPT=$HEALTH_ROOT/tests/health/metrics_check.py
 DOCS=$HEALTH_ROOT/docs/metrics.md
 
 e2e_setup --backends 2
-mkdir -p "$TOPO_DIR/textfile" "$TOPO_DIR/textfile2"
+mkdir -p "$TOPO_DIR/textfile" "$TOPO_DIR/textfile2" "$TOPO_DIR/textfile-backend1"
 PROM=$TOPO_DIR/textfile/l3dsr.prom
+BACKEND_PROM=$TOPO_DIR/textfile-backend1/l3dsr.prom
+health_backend_config "$TOPO_DIR/backend.conf"
+{
+	printf '[global]\nstatistics-file = %s\n' "$BACKEND_PROM"
+	cat "$TOPO_DIR/backend.conf"
+} >"$TOPO_DIR/backend1-statistics.conf"
+HEALTH_BACKEND_CONF[backend1]=$TOPO_DIR/backend1-statistics.conf
 health_start "http interval=1s timeout=900ms rise=2 fall=2" --global "statistics-file = $PROM" 1 2
 
 # Runs metrics_check.py; its "ok N - " / "not ok N - " lines become this suite's TAP lines.
@@ -60,8 +69,14 @@ for family in 4 6; do
 	done
 done
 e2e_ok "start: every backend checked ok"
+# backend1's file as it was before the requests (the health checks were restored already).
+wait_rewrites "$BACKEND_PROM" 1 ||
+	e2e_bail "backend1: $BACKEND_PROM is written" "$(ls -la "$TOPO_DIR/textfile-backend1")"
+cp "$BACKEND_PROM" "$TOPO_DIR/backend1-before.prom"
+declare -A backend1_answered=()
 for family in 4 6; do
 	health_spread_check "traffic for the counters" "$family" $((20000 + family * 1000)) 40 -
+	backend1_answered[$family]=${E2E_SPREAD[backend1]:-0}
 done
 
 # --- the file as Prometheus reads it -----------------------------------------------------------
@@ -107,6 +122,46 @@ else
 	e2e_fail "l3dsr_backend_check_latency_seconds of web4 backend1 within the timeout" "$latency"
 fi
 
+# --- backend1's own file ---------------------------------------------------------------------------
+wait_rewrites "$BACKEND_PROM" 1 || e2e_bail "backend1: $BACKEND_PROM rewritten"
+cp "$BACKEND_PROM" "$TOPO_DIR/backend1-after.prom"
+metrics_check parse "$TOPO_DIR/backend1-after.prom" "$DOCS"
+# metric_growth NAME LABEL=VALUE...: the sample's growth from backend1-before to backend1-after.
+metric_growth() {
+	local before after
+	before=$("$E2E_PYTHON" "$CHECK_SCRIPT" value "$TOPO_DIR/backend1-before.prom" "$@")
+	after=$("$E2E_PYTHON" "$CHECK_SCRIPT" value "$TOPO_DIR/backend1-after.prom" "$@")
+	[[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] || {
+		echo "absent ($before -> $after)"
+		return
+	}
+	echo $((after - before))
+}
+# Every request backend1 answered had at least its SYN restored to the VIP.
+for family in 4 6; do
+	grew=$(metric_growth l3dsr_vip_packets_total "vip=web$family")
+	if [[ $grew =~ ^[0-9]+$ ]] && ((backend1_answered[$family] > 0 && grew >= backend1_answered[$family])); then
+		e2e_ok "backend1: l3dsr_vip_packets_total{vip=\"web$family\"} grew by $grew, at least the ${backend1_answered[$family]} requests it answered"
+	else
+		e2e_fail "backend1: l3dsr_vip_packets_total{vip=\"web$family\"} grew by at least the requests it answered" \
+			"grew by $grew; answered ${backend1_answered[$family]}"
+	fi
+done
+grew=$(metric_growth l3dsr_packets_total verdict=restored)
+answered=$((backend1_answered[4] + backend1_answered[6]))
+if [[ $grew =~ ^[0-9]+$ ]] && ((grew >= answered)); then
+	e2e_ok "backend1: l3dsr_packets_total{verdict=\"restored\"} grew by $grew, at least the $answered requests"
+else
+	e2e_fail "backend1: l3dsr_packets_total{verdict=\"restored\"} grew by at least the requests" \
+		"grew by $grew; answered $answered"
+fi
+e2e_ctl backend1 -j stats >"$TOPO_DIR/backend1-stats-before.json"
+wait_rewrites "$BACKEND_PROM" 2 || e2e_bail "backend1: $BACKEND_PROM rewritten twice"
+cp "$BACKEND_PROM" "$TOPO_DIR/backend1-snapshot.prom"
+e2e_ctl backend1 -j stats >"$TOPO_DIR/backend1-stats-after.json"
+metrics_check compare "$TOPO_DIR/backend1-snapshot.prom" "$TOPO_DIR/backend1-stats-before.json" \
+	"$TOPO_DIR/backend1-stats-after.json"
+
 # --- a backend down ------------------------------------------------------------------------------
 health_stop_pid "$TOPO_HTTP_PID_backend2"
 health_expect_state "service stopped on backend2" web4 "$(health_rip 2 4)" down
@@ -143,6 +198,15 @@ if [ ! -e "$PROM2" ]; then
 	e2e_ok "SIGTERM: the statistics file is removed with the instance"
 else
 	e2e_fail "SIGTERM: the statistics file is removed with the instance"
+fi
+# backend1 last: without its daemon its health checks would fail.
+kill -TERM "${E2E_DAEMON_PID[backend1]}"
+topology_reap "${E2E_DAEMON_PID[backend1]}"
+unset 'E2E_DAEMON_PID[backend1]'
+if [ ! -e "$BACKEND_PROM" ]; then
+	e2e_ok "backend1: SIGTERM removes its statistics file"
+else
+	e2e_fail "backend1: SIGTERM removes its statistics file"
 fi
 
 e2e_finish

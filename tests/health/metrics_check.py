@@ -9,8 +9,9 @@ parse: FILE must parse (prometheus_client.parser, the parser of the Python clien
 every family has a HELP text and a type, a name starting with l3dsr_, an interface label on
 every sample; every family name appears in DOCS (docs/metrics.md).
 compare: BEFORE and AFTER are `l3dsrctl -j stats` outputs taken before and after FILE was
-written; every counter of FILE that l3dsrctl also shows lies between the two, and equals them
-when they are equal. Each check prints one TAP line (tests/lib/tap.py), the plan at the end.
+written (by a load balancer or a backend); every counter of FILE that l3dsrctl also shows lies
+between the two, and equals them when they are equal. Each check prints one TAP line
+(tests/lib/tap.py), the plan at the end.
 Exit status 1 when any check failed.
 """
 import json
@@ -105,8 +106,9 @@ def compare(path, before_path, after_path):
             between("vip %s %s" % (vip["name"], unit), ("l3dsr_vip_%s_total" % unit, labels),
                     old[unit], vip[unit])
             count += 1
-        old_backends = {b["address"]: b for b in old["backends"]}
-        for backend in vip["backends"]:
+        # A backend's VIPs have no backends of their own.
+        old_backends = {b["address"]: b for b in old.get("backends", [])}
+        for backend in vip.get("backends", []):
             for unit in ("packets", "bytes"):
                 labels = frozenset({("interface", interface), ("vip", vip["name"]),
                                     ("backend", backend["address"])})
