@@ -47,7 +47,8 @@ conf_lb() {
 	done
 	echo "# written by tests/lib/conf.sh"
 	echo "[global]"
-	echo "xdp-mode = native"
+	# native unless a --global says otherwise
+	[[ " ${globals[*]}" == *" xdp-mode ="* ]] || echo "xdp-mode = native"
 	for line in "${globals[@]}"; do
 		echo "$line"
 	done
