@@ -260,7 +260,8 @@ static int on_stop(sd_event_source *source, const struct signalfd_siginfo *signa
 		return finish_stop(loop, event);
 	}
 	log_info("%s: stopping", name);
-	if (service->role != ROLE_LB || delay_usec == 0) {
+	/* Without its interface the program forwards nothing: no reason to wait. */
+	if (service->role != ROLE_LB || delay_usec == 0 || service->interface_gone) {
 		if (service->role == ROLE_LB)
 			service_withdraw(service);
 		notify_stopping("stopping");
