@@ -17,8 +17,8 @@ PROGRAMS += src/l3dsrd src/l3dsrctl
 DEPS_BUILD += libsystemd-dev
 
 # The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
-HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/probe.o health/probe_http.o \
-	health/probe_ports.o status/metrics.o status/ctl_read.o)
+HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/health_memory.o \
+	health/probe.o health/probe_http.o health/probe_ports.o status/metrics.o status/ctl_read.o)
 # The VIP routes (src/announce) over the rtnetlink module (src/netlink), with libmnl.
 ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o \
 	announce/announce.o)

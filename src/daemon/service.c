@@ -32,13 +32,39 @@ int service_parse_config(const char *path, enum l3dsr_role role, struct l3dsr_co
 	return config_parse_reported(path, role, config, log_config_line, NULL);
 }
 
-/* The health checks answer here (fail-open included); before they start, every backend is up. */
+/* The health checks answer here (fail-open included); before they start, the pinned records
+ * of an adopted instance do, and a backend they do not know is up. */
 static bool service_backend_up(void *context, const struct vip_config *vip,
 			       const struct backend_config *backend)
 {
 	const struct service *service = context;
+	const struct instance_backend_health *record;
 
-	return !service->checks_started || health_in_table(&service->health, vip, backend);
+	if (service->checks_started)
+		return health_in_table(&service->health, vip, backend);
+	record = health_memory_find(&service->health_memory, vip, backend);
+	return !record || (record->flags & INSTANCE_HEALTH_F_IN_TABLE);
+}
+
+/* lb: what the pinned records say of the backends' health, before the maps are filled. */
+static void recall_health(struct service *service)
+{
+	int backends, result;
+
+	if (service->role != ROLE_LB)
+		return;
+	backends = loader_map_fd(&service->object, "backends");
+	if (backends < 0)
+		return;
+	result = health_memory_read(&service->health_memory, backends, &service->instance);
+	if (result)
+		log_errno(LOG_PRIORITY_WARNING, result,
+			  "cannot read the pinned health records (every backend is presumed up)");
+	else if (service->health_memory.count)
+		log_info("health checks: starting from the state the pinned records keep for %zu "
+			 "backend%s",
+			 service->health_memory.count,
+			 service->health_memory.count == 1 ? "" : "s");
 }
 
 /* What the announcement asks: the checks' own verdict, fail-open aside (a VIP kept balancing
@@ -47,8 +73,12 @@ static bool service_backend_checked_up(void *context, const struct vip_config *v
 				       const struct backend_config *backend)
 {
 	const struct service *service = context;
+	const struct instance_backend_health *record;
 
-	return !service->checks_started || health_up(&service->health, vip, backend);
+	if (service->checks_started)
+		return health_up(&service->health, vip, backend);
+	record = health_memory_find(&service->health_memory, vip, backend);
+	return !record || (record->flags & INSTANCE_HEALTH_F_UP);
 }
 
 static void write_statistics(struct service *service);
@@ -185,6 +215,8 @@ int service_start(struct service *service)
 	if (!result)
 		result = instance_maps_create(service->pin_dir, service->role, &service->instance);
 	if (!result)
+		recall_health(service);
+	if (!result)
 		result = fill_maps(service, &service->object, &service->config);
 	if (result)
 		goto out;
@@ -232,6 +264,7 @@ int service_start(struct service *service)
 out:
 	if (link_fd >= 0)
 		close(link_fd);
+	health_memory_free(&service->health_memory);
 	loader_close(&service->object);
 	instance_maps_close(&service->instance);
 	/* Nothing of ours forwards: leave nothing behind. An adopted instance keeps its pins,
@@ -387,6 +420,7 @@ int service_stop(struct service *service)
 		health_free(&service->health);
 		service->checks_started = false;
 	}
+	health_memory_free(&service->health_memory);
 	/* The instance is gone: its numbers must not be collected as if it were there. */
 	if (service->statistics_file[0] && unlink(service->statistics_file) && errno != ENOENT)
 		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
@@ -491,7 +525,10 @@ int service_start_checks(struct service *service, sd_event *event)
 	if (result)
 		return result;
 	service->checks_started = true;
+	health_remember(&service->health, &service->health_memory);
 	result = health_configure(&service->health, &service->config);
+	health_remember(&service->health, NULL);
+	health_memory_free(&service->health_memory);
 	health_refresh_ids(&service->health, service->lb.backends, &service->instance);
 	write_statistics(service);
 	return result;

@@ -42,6 +42,8 @@ struct service {
 	struct health health;
 	bool checks_started;
 	bool apply_pending; /* a state change the maps could not take yet */
+	/* The health the pinned records remember, from service_start to the checks' start. */
+	struct health_memory health_memory;
 
 	/* Both roles: the statistics file. */
 	char statistics_file[CONFIG_PATH_MAX]; /* the one written last, removed at stop */

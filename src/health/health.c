@@ -380,6 +380,39 @@ static void backend_unchecked(struct health_backend *backend)
 	backend->has_latency = false;
 }
 
+/*
+ * A backend the previous daemon had checked starts where that daemon left it: a down one stays
+ * out of the table until RISE checks pass, which a restart must not shorten.
+ */
+static void recall(struct health_backend *backend, struct health_vip *vip,
+		   const struct health_memory *memory, const struct vip_config *vip_config,
+		   const struct backend_config *backend_config)
+{
+	const struct instance_backend_health *record =
+	    memory ? health_memory_find(memory, vip_config, backend_config) : NULL;
+	char address[ADDRESS_TEXT_MAX];
+
+	if (!record)
+		return;
+	backend->up = record->flags & INSTANCE_HEALTH_F_UP;
+	backend->in_table = record->flags & INSTANCE_HEALTH_F_IN_TABLE;
+	backend->checked = true;
+	backend->successes = record->successes;
+	backend->failures = record->failures;
+	backend->last_outcome = record->outcome;
+	backend->last_status = (uint16_t)record->status;
+	backend->has_latency = record->flags & INSTANCE_HEALTH_F_LATENCY;
+	backend->last_latency_usec = record->latency_usec;
+	backend->last_check_realtime_ns = record->last_check_realtime_ns;
+	if (record->flags & INSTANCE_HEALTH_F_FAIL_OPEN)
+		vip->fail_open = true;
+	if (!backend->up)
+		log_info("vip %s: backend %s stays down as the previous daemon left it (%u of %u "
+			 "checks ok)",
+			 vip->name, address_format(&backend->address, address), backend->successes,
+			 vip_config->check.rise);
+}
+
 static int configure_vip(struct health *health, struct health_vip *vip,
 			 const struct vip_config *config, struct health_vip *old)
 {
@@ -402,6 +435,7 @@ static int configure_vip(struct health *health, struct health_vip *vip,
 				return -ENOMEM;
 			backend->address = address;
 			backend->up = backend->in_table = true;
+			recall(backend, vip, health->memory, config, &config->backends[b]);
 		}
 		backend->health = health;
 		backend->vip = vip;
@@ -527,6 +561,11 @@ int health_init(struct health *health, sd_event *event, const char *ifname, int 
 	if (result < 0)
 		return log_errno(LOG_PRIORITY_ERROR, result, "health checks: cannot set up");
 	return 0;
+}
+
+void health_remember(struct health *health, const struct health_memory *memory)
+{
+	health->memory = memory;
 }
 
 /* The checks' record of BACKEND of VIP; NULL when they do not know it. */

@@ -15,6 +15,7 @@
 #include "src/config/config.h"
 #include "src/common/instance.h"
 #include "bpf/l3dsr_common.h"
+#include "src/health/health_memory.h"
 #include "src/health/probe.h"
 #include "src/health/probe_ports.h"
 
@@ -78,6 +79,9 @@ struct health {
 	void *changed_context;
 	sd_event_source *changed_event; /* deferred, so changes of one loop turn are applied once */
 	bool tables_changed;		/* since the last call of changed */
+	/* What an earlier daemon left in the pinned records: health_configure starts the
+	 * backends it does not know from it instead of presuming them up (adoption). */
+	const struct health_memory *memory;
 };
 
 struct health_summary {
@@ -101,6 +105,13 @@ int health_init(struct health *health, sd_event *event, const char *ifname, int 
  * first check comes within one interval. Returns 0 or -errno (logged).
  */
 int health_configure(struct health *health, const struct l3dsr_config *config);
+
+/*
+ * The next health_configure starts each backend it does not know yet from its record in MEMORY
+ * (up or down, in the table or not, its consecutive successes and failures), when there is one,
+ * instead of presuming it up; NULL: presumed up again. MEMORY must outlive that call.
+ */
+void health_remember(struct health *health, const struct health_memory *memory);
 
 /* Whether BACKEND of VIP takes new flows: its state, or fail-open's; true for one unknown. */
 bool health_in_table(const struct health *health, const struct vip_config *vip,
