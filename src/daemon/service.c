@@ -13,6 +13,7 @@
 
 #include "src/daemon/attach.h"
 #include "src/daemon/forwarding.h"
+#include "src/lb/flow_carry.h"
 #include "src/common/log.h"
 #include "src/common/maps.h"
 #include "src/status/metrics.h"
@@ -287,6 +288,39 @@ static void roll_back(struct service *service)
 	log_scope_close(&scope, fill_maps(service, &service->object, &service->config));
 }
 
+/* lb: when FRESH has a flows map of its own (a new size), it starts with the old one's flows. */
+static void carry_flows(const struct service *service, const struct loaded_object *fresh)
+{
+	int old_flows, new_flows, result;
+	struct flow_carry_result carried;
+	struct bpf_map_info old_info = {0}, new_info = {0};
+	__u32 length = sizeof(old_info);
+
+	if (service->role != ROLE_LB)
+		return;
+	old_flows = loader_map_fd(&service->object, "flows");
+	new_flows = loader_map_fd(fresh, "flows");
+	if (old_flows < 0 || new_flows < 0 || bpf_obj_get_info_by_fd(old_flows, &old_info, &length))
+		return;
+	length = sizeof(new_info);
+	if (bpf_obj_get_info_by_fd(new_flows, &new_info, &length) || old_info.id == new_info.id)
+		return;
+	if (old_info.key_size != new_info.key_size || old_info.value_size != new_info.value_size) {
+		log_warning("the new flow table has another layout; it starts empty");
+		return;
+	}
+	result = flow_carry_over(old_flows, new_flows, &carried);
+	if (result)
+		log_errno(
+		    LOG_PRIORITY_WARNING, result,
+		    "flow table: %zu of %zu remembered flows carried over to the new table of %u",
+		    carried.copied, carried.found, new_info.max_entries);
+	else
+		log_info("flow table: %zu of %zu remembered flows carried over to the new table of "
+			 "%u",
+			 carried.copied, carried.found, new_info.max_entries);
+}
+
 /* The new object (or a map of a new size): load it with the maps, fill, swap the program. */
 static int replace_program(struct service *service, const struct l3dsr_config *next,
 			   const char *reason)
@@ -299,8 +333,11 @@ static int replace_program(struct service *service, const struct l3dsr_config *n
 		return result;
 	attach_ids(service->link_fd, &link_id, &old_program);
 	result = fill_maps(service, &fresh, next);
-	if (!result)
+	if (!result) {
+		/* Before the swap: the old program's last new flows go through the ring. */
+		carry_flows(service, &fresh);
 		result = attach_replace(service->link_fd, bpf_program__fd(fresh.program));
+	}
 	if (result) {
 		loader_close(&fresh);
 		roll_back(service);
@@ -351,7 +388,7 @@ int service_reload(struct service *service)
 		reason = "the object file changed";
 	else if (service->role == ROLE_LB &&
 		 loader_map_size_differs(&service->object, "flows", next.flow_table_size))
-		reason = "flow-table-size changed; the flow table starts empty";
+		reason = "flow-table-size changed";
 
 	if (reason) {
 		result = replace_program(service, &next, reason);

@@ -305,4 +305,46 @@ else
 		"program $(program_id), was $program_kept" "$reload_log"
 fi
 
+# --- flow-table-size changed: the remembered flows are carried over --------------------------
+# 200 UDP flows to udp6 from known source ports, then one reload that changes flow-table-size
+# and adds backend3 (which takes a third of the ring): the new flows map holds every entry the
+# old one had, with the same backend, and each of those source ports is still answered by the
+# backend it had; fresh source ports do reach backend3.
+flow_dump() {
+	bpftool -j map dump pinned "$(daemon_pins lb)/flows" |
+		daemon_json '"\n".join(sorted(" ".join(e["key"]) + " -> " + " ".join(e["value"]) for e in j))'
+}
+before_answers=$(daemon_udp_ask 6 61000 200)
+before_flows=$(flow_dump)
+old_flows_id=$(daemon_map_id lb flows)
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_lb_config "$conf" --flow-table 16384 1 2 3
+sed -i '/^\[vip udp4\]$/,/^$/s/^dscp = 12$/dscp = none/' "$conf"
+daemon_reload lb || e2e_bail "SIGHUP with flow-table-size 16384 and backend3" "$(tail -n 20 "$(daemon_log lb)")"
+after_flows=$(flow_dump)
+after_answers=$(daemon_udp_ask 6 61000 200)
+fresh_answers=$(daemon_udp_ask 6 62000 200 | awk '{ print $2 }' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+count=$(wc -l <<<"$before_flows")
+problems=()
+[ "$(bpftool -j map show pinned "$(daemon_pins lb)/flows" | daemon_json 'j["max_entries"]')" = 16384 ] ||
+	problems+=("the flows map does not have 16384 entries")
+[ "$(daemon_map_id lb flows)" != "$old_flows_id" ] || problems+=("the flows map was not replaced")
+missing=$(comm -23 <(echo "$before_flows") <(echo "$after_flows"))
+[ -z "$missing" ] || problems+=("$(wc -l <<<"$missing") of $count entries missing or with another backend:" "$(head -n 5 <<<"$missing")")
+grep -qx "<6>flow table: $count of $count remembered flows carried over to the new table of 16384" <<<"$reload_log" ||
+	problems+=("no 'flow table: $count of $count remembered flows carried over' line" "$reload_log")
+if ((${#problems[@]} == 0)); then
+	e2e_ok "flow-table-size 65536 -> 16384: all $count remembered flows are in the new flows map, each with its backend"
+else
+	e2e_fail "flow-table-size changed: the remembered flows are in the new flows map" "${problems[@]}"
+fi
+moved=$(diff <(echo "$before_answers") <(echo "$after_answers") | grep -c '^>')
+if [ "$moved" = 0 ] && ! grep -q LOST <<<"$before_answers" && [[ $fresh_answers == *backend3,* ]]; then
+	e2e_ok "the 200 flows kept their backend across the reload that added backend3, which new flows reach ($fresh_answers)"
+else
+	e2e_fail "the flows kept their backend across the flow-table-size change" "$moved of 200 answered by another backend" \
+		"$(diff <(echo "$before_answers") <(echo "$after_answers") | head -n 10)" "new flows: $fresh_answers"
+fi
+
 e2e_finish
