@@ -16,6 +16,8 @@
 #include "src/common/log.h"
 #include "src/daemon/notify.h"
 #include "src/common/pins.h"
+#include "src/daemon/reexec.h"
+#include "src/daemon/restart_check.h"
 #include "src/daemon/service.h"
 #include "src/egress/egress.h"
 
@@ -36,6 +38,7 @@ struct options {
 	enum l3dsr_role role;
 	bool role_given;
 	bool check;
+	bool re_executed; /* REEXEC_OPTION: this image replaced an older one in this process */
 	const char *ifname;
 	const char *config_path;
 	const char *bpf_dir;
@@ -59,9 +62,10 @@ static void usage(FILE *out)
 	    "                      errors, exit 0 or 1\n"
 	    "  --help, --version\n"
 	    "\n"
-	    "Signals: SIGHUP reloads (configuration and object file, in place); SIGTERM withdraws\n"
-	    "the VIP routes, forwards for stop-delay, then detaches and removes the pins.\n"
-	    "See l3dsrd(8).\n",
+	    "Signals: SIGHUP reloads (configuration and object file in place; a replaced l3dsrd\n"
+	    "binary is executed in place of the running one); SIGTERM withdraws the VIP routes,\n"
+	    "forwards for stop-delay, then detaches and removes the pins, unless systemd is\n"
+	    "restarting the unit (then everything stays for the next l3dsrd). See l3dsrd(8).\n",
 	    INTERFACE_WAIT_SECONDS, L3DSR_CONFIG_DIR, L3DSR_BPF_DIR, PINS_DEFAULT_ROOT);
 }
 
@@ -74,6 +78,7 @@ static int parse_options(int argc, char **argv, struct options *options)
 	    {"bpf-dir", required_argument, NULL, 'b'},
 	    {"pin-dir", required_argument, NULL, 'p'},
 	    {"check", no_argument, NULL, 'C'},
+	    {REEXEC_OPTION + 2, no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -110,6 +115,9 @@ static int parse_options(int argc, char **argv, struct options *options)
 			break;
 		case 'C':
 			options->check = true;
+			break;
+		case 'R':
+			options->re_executed = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -189,6 +197,8 @@ static int wait_for_interface(const char *ifname, const sigset_t *signals)
 struct daemon_loop {
 	struct service service;
 	struct egress egress; /* lb: which interfaces redirected frames may leave by */
+	struct reexec reexec; /* the binary running, to tell when an upgrade replaced it */
+	bool reexec_known;
 	int exit_status;
 	sd_event_source *stop_timer; /* the stop-delay is running */
 };
@@ -204,9 +214,37 @@ static void report_status(const struct service *service, bool ready)
 		notify_status(status);
 }
 
+/*
+ * An upgrade replaced the l3dsrd binary: the reload executes the new one in this process (same
+ * PID, so the same unit's MainPID), which adopts the pins as after a crash, without a detach.
+ * Returns only when there is nothing to execute (then the reload happens in place) or when the
+ * configuration would be refused anyway (then *REFUSED is set: the running image stays).
+ */
+static void reexec_if_replaced(struct daemon_loop *loop, bool *refused)
+{
+	int result;
+
+	*refused = false;
+	if (!loop->reexec_known || reexec_binary_replaced(&loop->reexec) <= 0)
+		return;
+	/* The new image would refuse to start on it and leave the unit failed: refuse here. */
+	if (service_check_reload(&loop->service)) {
+		*refused = true;
+		return;
+	}
+	log_info("%s was replaced: executing it in this process (pid %d); the program stays "
+		 "attached and the new binary adopts it",
+		 loop->reexec.path, (int)getpid());
+	fflush(NULL);
+	result = reexec_now(&loop->reexec);
+	log_errno(LOG_PRIORITY_ERROR, result,
+		  "cannot execute %s (reloading with the running binary)", loop->reexec.path);
+}
+
 static int on_reload(sd_event_source *source, const struct signalfd_siginfo *signal, void *userdata)
 {
 	struct daemon_loop *loop = userdata;
+	bool refused;
 
 	(void)source;
 	(void)signal;
@@ -215,10 +253,13 @@ static int on_reload(sd_event_source *source, const struct signalfd_siginfo *sig
 		return 0;
 	}
 	notify_reloading();
-	service_reload(&loop->service);
-	if (loop->service.role == ROLE_LB)
-		egress_use_map(&loop->egress,
-			       loader_map_fd(&loop->service.object, "egress_devices"));
+	reexec_if_replaced(loop, &refused);
+	if (!refused) {
+		service_reload(&loop->service);
+		if (loop->service.role == ROLE_LB)
+			egress_use_map(&loop->egress,
+				       loader_map_fd(&loop->service.object, "egress_devices"));
+	}
 	/* READY=1 closes the reload whether it was applied or refused: either way the daemon
 	 * serves a consistent configuration again. */
 	report_status(&loop->service, true);
@@ -258,6 +299,17 @@ static int on_stop(sd_event_source *source, const struct signalfd_siginfo *signa
 	if (loop->stop_timer) {
 		log_info("%s during the stop-delay: detaching now", name);
 		return finish_stop(loop, event);
+	}
+	/* systemctl restart: the next daemon adopts the datapath (and the VIP routes), which
+	 * forwards meanwhile: nothing is withdrawn, nothing waits for stop-delay. */
+	if (signal->ssi_signo == SIGTERM && stop_is_restart()) {
+		log_info("SIGTERM for a restart: the program, its maps and pins stay for the next "
+			 "l3dsrd");
+		notify_stopping("restarting: the datapath stays for the next l3dsrd");
+		egress_stop(&loop->egress);
+		service_leave(service);
+		loop->exit_status = 0;
+		return sd_event_exit(event, 0);
 	}
 	log_info("%s: stopping", name);
 	/* Without its interface the program forwards nothing: no reason to wait. */
@@ -418,6 +470,16 @@ int main(int argc, char **argv)
 	log_info("l3dsrd %s: %s on %s, configuration %s, program %s, pins %s", L3DSR_VERSION,
 		 role_name, options.ifname, options.config_path, service->object_path,
 		 service->pin_dir);
+	result = reexec_init(&loop.reexec, argc, argv);
+	loop.reexec_known = result == 0;
+	if (result)
+		log_errno(LOG_PRIORITY_WARNING, result,
+			  "cannot tell which binary runs (a reload after an upgrade keeps running "
+			  "this one)");
+	if (options.re_executed)
+		log_info("executed in place of the previous l3dsrd (pid %d stays): adopting its "
+			 "datapath",
+			 (int)getpid());
 
 	result = service_parse_config(options.config_path, options.role, &service->config);
 	if (result) {

@@ -350,29 +350,56 @@ static int replace_program(struct service *service, const struct l3dsr_config *n
 	return 0;
 }
 
+/*
+ * The configuration a reload would apply, into NEXT. From where it parses, REFUSED is open:
+ * whatever fails says why in the one line that says the reload is refused. Returns 0 (the
+ * caller closes REFUSED and frees NEXT) or -EINVAL (logged, NEXT freed, REFUSED closed).
+ */
+static int read_next(const struct service *service, struct l3dsr_config *next,
+		     struct log_scope *refused)
+{
+	bool ipv4, ipv6;
+	int errors;
+
+	log_info("reloading %s", service->config_path);
+	errors = service_parse_config(service->config_path, service->role, next);
+	if (errors) {
+		log_error("reload refused: %d error%s in %s; the running configuration stays",
+			  errors, errors == 1 ? "" : "s", service->config_path);
+		config_free(next);
+		return -EINVAL;
+	}
+	log_scope_open(refused, "reload refused", "the running configuration stays");
+	vip_families(next, &ipv4, &ipv6);
+	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6)) {
+		config_free(next);
+		return log_scope_close(refused, -EINVAL);
+	}
+	return 0;
+}
+
+int service_check_reload(const struct service *service)
+{
+	struct l3dsr_config next;
+	struct log_scope refused;
+	int result = read_next(service, &next, &refused);
+
+	if (!result) {
+		log_scope_close(&refused, 0);
+		config_free(&next);
+	}
+	return result;
+}
+
 int service_reload(struct service *service)
 {
 	struct l3dsr_config next;
 	const char *reason = NULL;
 	struct log_scope refused;
-	bool ipv4, ipv6;
-	int errors, result;
+	int result = read_next(service, &next, &refused);
 
-	log_info("reloading %s", service->config_path);
-	errors = service_parse_config(service->config_path, service->role, &next);
-	if (errors) {
-		log_error("reload refused: %d error%s in %s; the running configuration stays",
-			  errors, errors == 1 ? "" : "s", service->config_path);
-		config_free(&next);
-		return -EINVAL;
-	}
-	/* Whatever fails from here says why in the one line that says the reload is refused. */
-	log_scope_open(&refused, "reload refused", "the running configuration stays");
-	vip_families(&next, &ipv4, &ipv6);
-	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6)) {
-		config_free(&next);
-		return log_scope_close(&refused, -EINVAL);
-	}
+	if (result)
+		return result;
 	if (next.xdp_mode != XDP_MODE_AUTO && next.xdp_mode != service->mode)
 		log_warning("xdp-mode %s takes effect only when l3dsrd is stopped and started; it "
 			    "stays %s",
@@ -482,6 +509,28 @@ int service_stop(struct service *service)
 	if (!result)
 		log_info("detached from %s; pins in %s removed", service->ifname, service->pin_dir);
 	return result;
+}
+
+void service_leave(struct service *service)
+{
+	if (service->checks_started) {
+		health_free(&service->health);
+		service->checks_started = false;
+	}
+	health_memory_free(&service->health_memory);
+	/* The statistics file stays too: its numbers go on, the next daemon rewrites it. */
+	if (service->link_fd >= 0) {
+		close(service->link_fd);
+		service->link_fd = -1;
+	}
+	/* The VIP routes stay as well: the next daemon owns and announces them as they are. */
+	announce_close(&service->announce);
+	loader_close(&service->object);
+	instance_maps_close(&service->instance);
+	close(service->pin_lock_fd);
+	service->pin_lock_fd = -1;
+	log_info("left the program attached to %s with its pins in %s for the next l3dsrd",
+		 service->ifname, service->pin_dir);
 }
 
 /*

@@ -85,6 +85,10 @@ int service_start(struct service *service);
  */
 int service_reload(struct service *service);
 
+/* Whether a reload now would be applied: the configuration parses and (lb) forwarding is on
+ * for its families. Returns 0, or -EINVAL with the reasons logged as a refused reload. */
+int service_check_reload(const struct service *service);
+
 /*
  * lb: starts the health checks in EVENT's loop (after service_start). From then on backend state
  * changes reach the maps, STATUS= and the statistics file. Returns 0 or -errno (logged).
@@ -103,6 +107,10 @@ void service_withdraw(struct service *service);
 /* Detaches the program, removes the ownership routes (lb), the pins and the pin directory.
  * Returns 0 or -errno. */
 int service_stop(struct service *service);
+
+/* Ends the checks and lets go of everything without detaching or unpinning: the program keeps
+ * forwarding (fail-static) for the next daemon, which adopts the pins. */
+void service_leave(struct service *service);
 
 /* Periodic work: refreshes the backend's local addresses, the packet rate, the probes' source
  * addresses and the statistics file. */

@@ -251,7 +251,8 @@ daemon_lb_config() {
 }
 
 # daemon_start_all: backend instances on every backend, then the LB with backend1 and backend2
-# (with D_LB_PROBE and D_LB_ENV as its D_PROBE and D_ENV).
+# (with D_LB_PROBE and D_LB_ENV as its D_PROBE and D_ENV, and D_LB_L3DSRD, when set, as the
+# binary it runs).
 daemon_start_all() {
 	local host
 	e2e_backend_config "$TOPO_DIR/backend.conf"
@@ -260,8 +261,8 @@ daemon_start_all() {
 		daemon_start_ready "$host" "$host" backend eth0 "$TOPO_DIR/backend.conf" ||
 			e2e_bail "l3dsrd --role backend on $host: READY=1" "$D_ERROR"
 	done
-	D_PROBE=${D_LB_PROBE:-} D_ENV=${D_LB_ENV:-} daemon_start_ready lb lb lb eth0 \
-		"$TOPO_DIR/lb.conf" || e2e_bail "l3dsrd --role lb: READY=1" "$D_ERROR"
+	L3DSRD=${D_LB_L3DSRD:-$L3DSRD} D_PROBE=${D_LB_PROBE:-} D_ENV=${D_LB_ENV:-} \
+		daemon_start_ready lb lb lb eth0 "$TOPO_DIR/lb.conf" || e2e_bail "l3dsrd --role lb: READY=1" "$D_ERROR"
 }
 
 # ---- requests -------------------------------------------------------------------------------
@@ -307,6 +308,14 @@ daemon_stream_position() {
 	else
 		echo 0
 	fi
+}
+
+# daemon_stream_wait NAME COUNT: until the stream NAME has completed COUNT requests (30 s at most).
+daemon_stream_wait() {
+	local tries=300
+	while ((tries--)) && (($(daemon_stream_position "$1") < $2)); do
+		sleep 0.1
+	done
 }
 
 # daemon_stream_stop NAME: stops it; D_SUMMARY gets "sent N answered N lost N" and D_LOST the
