@@ -126,6 +126,90 @@ check "SIGKILL: systemd restarts l3dsrd (Restart=on-failure), which adopts the p
 	crash_restarts_and_adopts "$(main_pid)"
 check "after the restart traffic is still balanced" balanced 41400
 
+# ---- hitless restart and upgrade under traffic --------------------------------------------------
+# While `systemctl restart` or a package upgrade runs: a stream of HTTP requests (a new connection
+# each), one slow download (a long-lived connection), and a watch on veth0's XDP program, sampled
+# from the host every 50 ms. traffic_start NAME starts them; traffic_ok NAME stops them and
+# fails on a failed request, a short or failed download, or a sample without a program.
+traffic_start() {
+	local name=$1 ns=${netns[client]} backend
+	rm -f "$tmp/traffic-$name".*
+	for backend in backend1 backend2; do
+		[ -e "$tmp/www-$backend/slow" ] || head -c 400000 /dev/zero | tr '\0' x >"$tmp/www-$backend/slow"
+	done
+	ip netns exec "$ns" sh -c 'while [ ! -e "$1.stop" ]; do
+			curl -s -o /dev/null -w "%{http_code}\n" --max-time 3 "http://$2/" || echo "failed $?"
+		done >"$1.requests"' sh "$tmp/traffic-$name" "$vip" &
+	background_pids+=($!)
+	# 400 kB at 40 kB/s: one TCP connection held for 10 s.
+	ip netns exec "$ns" curl -sS --max-time 30 --limit-rate 40k -o /dev/null \
+		-w '%{http_code} %{size_download}\n' "http://$vip/slow" >"$tmp/traffic-$name.download" 2>&1 &
+	background_pids+=($!)
+	traffic_download_pid=$!
+	sh -c 'while [ ! -e "$1.stop" ]; do
+			ip -n "$2" -d link show dev veth0 | grep -o "prog/xdp id [0-9]*" || echo none
+			sleep 0.05
+		done >"$1.xdp"' sh "$tmp/traffic-$name" "${netns[container]}" &
+	background_pids+=($!)
+	sleep 2
+}
+
+traffic_ok() {
+	local name=$1 file=$tmp/traffic-$1 requests failed absent programs
+	wait "$traffic_download_pid"
+	touch "$file.stop"
+	sleep 0.5
+	requests=$(wc -l <"$file.requests")
+	failed=$(grep -cvx 200 "$file.requests")
+	absent=$(grep -cx none "$file.xdp")
+	programs=$(uniq "$file.xdp" | tr '\n' ' ')
+	echo "$requests requests, $failed failed; download: $(cat "$file.download"); XDP on veth0: $programs($absent samples without)"
+	[ "$requests" -gt 20 ] && [ "$failed" = 0 ] && [ "$absent" = 0 ] &&
+		[ "$(cat "$file.download")" = "200 400000" ]
+}
+
+# restart_keeps_serving OLD_PID: systemctl restart under traffic; the daemon asked systemd, left the
+# datapath attached for its successor, which adopted it.
+restart_keeps_serving() {
+	local old_pid=$1 pid
+	traffic_start restart
+	in_container systemctl restart l3dsr-lb@veth0.service || return 1
+	pid=$(main_pid)
+	traffic_ok restart || return 1
+	echo "MainPID $old_pid -> $pid"
+	in_container journalctl --no-pager -u l3dsr-lb@veth0.service -o cat _PID="$old_pid" | tail -n 4
+	in_container journalctl --no-pager -u l3dsr-lb@veth0.service -o cat _PID="$old_pid" |
+		grep -qx 'SIGTERM for a restart: the program, its maps and pins stay for the next l3dsrd' ||
+		{ echo "the old daemon did not leave the datapath for its successor"; return 1; }
+	in_container journalctl --no-pager -u l3dsr-lb@veth0.service -o cat _PID="$pid" |
+		grep -q '^adopted the pinned link' || { echo "the new daemon did not adopt the link"; return 1; }
+	[ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != "$old_pid" ] && unit_active
+}
+check "systemctl restart under traffic: no failed request, the download completes, XDP never off veth0, a new MainPID" \
+	restart_keeps_serving "$(main_pid)"
+
+# upgrade_keeps_serving OLD_PID: the upgrade package installed under traffic; the postinst reload
+# makes the same process execute the new /usr/sbin/l3dsrd.
+upgrade_keeps_serving() {
+	local old_pid=$1 pid exe
+	traffic_start upgrade
+	in_container apt-get install -y -q --allow-downgrades /srv/l3dsr_upgrade.deb || return 1
+	for _ in $(seq 60); do
+		exe=$(in_container readlink "/proc/$old_pid/exe")
+		[ "$exe" = /usr/sbin/l3dsrd ] && break
+		sleep 0.5
+	done
+	traffic_ok upgrade || return 1
+	pid=$(main_pid)
+	echo "MainPID $old_pid -> $pid, /proc/$old_pid/exe -> $exe"
+	in_container journalctl --no-pager -u l3dsr-lb@veth0.service -o cat | tail -n 5
+	[ "$pid" = "$old_pid" ] && [ "$exe" = /usr/sbin/l3dsrd ] &&
+		[ "$(in_container stat -L -c %i "/proc/$pid/exe")" = "$(in_container stat -c %i /usr/sbin/l3dsrd)" ] &&
+		unit_active
+}
+check "upgrade under traffic: same MainPID now running the new /usr/sbin/l3dsrd, no failed request, XDP never off veth0" \
+	upgrade_keeps_serving "$(main_pid)"
+
 backend_unit_runs() {
 	in_container cp /srv/backend.conf /etc/l3dsr/backend.conf &&
 		in_container systemctl start l3dsr-backend@veth1.service || return 1
