@@ -25,15 +25,17 @@ ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o 
 DEPS_BUILD += libmnl-dev
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl)
 MNL_LIBS = $(shell pkg-config --libs libmnl)
-$(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o $(BUILD)/src/daemon/l3dsrd.o: \
+$(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o \
+	$(BUILD)/src/daemon/l3dsrd.o $(BUILD)/src/daemon/interface_watch.o: \
 	override CFLAGS += $(MNL_CFLAGS)
 
 # $(sort) keeps one of each object the lists share.
 L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o \
 	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o lb/flow_carry.o \
-	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o daemon/notify.o \
-	daemon/reexec.o daemon/restart_check.o egress/egress.o) $(HEALTH_OBJECTS) \
-	$(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS))
+	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o \
+	daemon/interface_watch.o daemon/notify.o daemon/reexec.o daemon/restart_check.o \
+	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) \
+	$(L3DSR_LIB_OBJECTS))
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
 	cli/json.o) $(L3DSR_LIB_OBJECTS)
 

@@ -57,6 +57,9 @@ static void print_header_text(FILE *out, const struct ctl_instance *instance)
 		instance_mode_name(instance->info.xdp_mode));
 	if (instance->attached)
 		fprintf(out, ", program %u (link %u)", instance->program_id, instance->link_id);
+	else if (instance->daemon_running)
+		fprintf(out, ", detached (its interface is gone; the daemon attaches the program "
+			     "again when it is back)");
 	else
 		fprintf(out, ", detached (its interface is gone)");
 	if (instance->daemon_running)

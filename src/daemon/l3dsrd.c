@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "src/daemon/interface_lock.h"
+#include "src/daemon/interface_watch.h"
 #include "src/daemon/loader.h"
 #include "src/common/log.h"
 #include "src/daemon/notify.h"
@@ -198,6 +199,7 @@ struct daemon_loop {
 	struct service service;
 	struct egress egress; /* lb: which interfaces redirected frames may leave by */
 	struct reexec reexec; /* the binary running, to tell when an upgrade replaced it */
+	struct interface_watch interface_watch;
 	bool reexec_known;
 	int exit_status;
 	sd_event_source *stop_timer; /* the stop-delay is running */
@@ -357,8 +359,18 @@ static int on_lock_socket(sd_event_source *source, int fd, uint32_t events, void
 	return 0;
 }
 
+/* A link event for the interface: the program follows it, STATUS= says so at once. */
+static void on_interface_changed(void *context)
+{
+	struct daemon_loop *loop = context;
+
+	if (service_check_interface(&loop->service))
+		report_status(&loop->service, false);
+}
+
 /*
- * The event loop: signals, the status timer, the lock socket, the watchdog, and the health
+ * The event loop: signals, the status timer, the lock socket, the watchdog, the interface's link
+ * events, and the health
  * checks' non-blocking sockets and timers, which tell the service when a backend changes state;
  * nothing here ever blocks.
  */
@@ -404,7 +416,15 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 					     loader_map_fd(&loop->service.object, "egress_devices"),
 					     event));
 	}
+	/* Without link events the status timer still notices, only later. */
+	result = interface_watch_start(&loop->interface_watch, event, loop->service.ifname,
+				       on_interface_changed, loop);
+	if (result < 0)
+		log_errno(LOG_PRIORITY_WARNING, result,
+			  "cannot follow interface %s by netlink (it is looked at every %llu s)",
+			  loop->service.ifname, STATUS_INTERVAL_USEC / 1000000ULL);
 	result = sd_event_loop(event);
+	interface_watch_stop(&loop->interface_watch);
 	sd_event_source_unref(loop->stop_timer);
 	loop->stop_timer = NULL;
 	sd_event_unref(event);

@@ -4,6 +4,7 @@
  */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,6 +512,75 @@ int service_stop(struct service *service)
 	return result;
 }
 
+/* The interface is back as IFINDEX: the program goes on it with a new link, pinned in place of
+ * the one the kernel emptied; maps, flows and counters are the same. */
+static int reattach(struct service *service, int ifindex)
+{
+	char link_path[PATH_MAX];
+	enum xdp_mode mode;
+	__u32 link_id, program;
+	bool ipv4, ipv6;
+	int link_fd, result;
+
+	/* A new device starts with the namespace's default forwarding setting. */
+	vip_families(&service->config, &ipv4, &ipv6);
+	if (service->role == ROLE_LB)
+		forwarding_check(service->ifname, ipv4, ipv6);
+	result = pins_path(link_path, sizeof(link_path), service->pin_dir, PINS_LINK);
+	if (result)
+		return result;
+	link_fd = attach_program(bpf_program__fd(service->object.program), ifindex, service->ifname,
+				 service->config.xdp_mode, &mode);
+	if (link_fd < 0)
+		return link_fd;
+	/* The old pin names a link without an interface: nothing adopts it any more. */
+	if (unlink(link_path) && errno != ENOENT)
+		result = log_errno(LOG_PRIORITY_ERROR, errno, "cannot remove the old link pin %s",
+				   link_path);
+	if (!result)
+		result = attach_pin(link_fd, link_path);
+	if (result) {
+		attach_detach(link_fd);
+		close(link_fd);
+		return result;
+	}
+	close(service->link_fd);
+	service->link_fd = link_fd;
+	service->ifindex = ifindex;
+	service->mode = mode;
+	write_info(service);
+	attach_ids(link_fd, &link_id, &program);
+	log_info("interface %s is back (ifindex %d): program id %u attached again in %s mode (link "
+		 "%u)",
+		 service->ifname, ifindex, program, instance_mode_name(mode), link_id);
+	return 0;
+}
+
+bool service_check_interface(struct service *service)
+{
+	bool was_gone = service->interface_gone;
+	int ifindex;
+
+	/* Up or down, the link keeps the program while the interface exists. */
+	if (service->link_fd < 0 || attach_link_ifindex(service->link_fd) != 0)
+		return false;
+	if (!service->interface_gone)
+		log_warning(
+		    "interface %s is gone, and its XDP program with it; l3dsrd attaches the "
+		    "program again when an interface of that name is back",
+		    service->ifname);
+	service->interface_gone = true;
+	ifindex = (int)if_nametoindex(service->ifname);
+	/* Failed: said by attach; the next event or tick tries again. */
+	if (ifindex > 0 && reattach(service, ifindex) == 0)
+		service->interface_gone = false;
+	if (service->interface_gone == was_gone)
+		return false;
+	/* lb: withdrawn while nothing forwards the VIPs, announced again once the program does. */
+	service_announce(service);
+	return true;
+}
+
 void service_leave(struct service *service)
 {
 	if (service->checks_started) {
@@ -627,14 +697,8 @@ void service_tick(struct service *service)
 	struct traffic_counter *sums = calloc(L3DSR_MAX_VIPS, sizeof(*sums));
 	uint64_t packets = 0, now = now_ns(CLOCK_MONOTONIC);
 
-	if (!service->interface_gone && attach_link_ifindex(service->link_fd) == 0) {
-		/* The kernel detached the link with its interface; pins and maps stay for a
-		 * restart, which waits for the interface and attaches again. */
-		log_error("interface %s is gone, and its XDP program with it; restart l3dsrd "
-			  "once it is back",
-			  service->ifname);
-		service->interface_gone = true;
-	}
+	/* Link events say it at once; this catches what they could not (events lost). */
+	service_check_interface(service);
 	if (service->role == ROLE_BACKEND)
 		backend_maps_refresh_addresses(&service->backend, service->ifname,
 					       &service->local_address_count);
@@ -689,6 +753,12 @@ void service_status(const struct service *service, char *text, size_t size)
 {
 	char rate[32], announced[96];
 
+	if (service->interface_gone) {
+		snprintf(text, size,
+			 "%s on %s: interface gone; its program is attached again when it is back",
+			 instance_role_name(service->role), service->ifname);
+		return;
+	}
 	format_rate(service->packets_per_second, rate, sizeof(rate));
 	format_announced(service, announced, sizeof(announced));
 	if (service->role == ROLE_LB && service->checks_started) {

@@ -36,7 +36,7 @@ struct service {
 	int pin_lock_fd;
 	enum xdp_mode mode;	      /* in effect: native or generic */
 	uint64_t started_realtime_ns; /* when this daemon attached or adopted the program */
-	bool interface_gone;	      /* logged once: the kernel took the program off with it */
+	bool interface_gone;	      /* the kernel took the program off with it; waiting for it */
 
 	/* lb: the health checks, once service_start_checks has run. */
 	struct health health;
@@ -107,6 +107,14 @@ void service_withdraw(struct service *service);
 /* Detaches the program, removes the ownership routes (lb), the pins and the pin directory.
  * Returns 0 or -errno. */
 int service_stop(struct service *service);
+
+/*
+ * Follows the interface (after a link event, and at each tick): when it is gone, the program went
+ * with it (logged once, STATUS= says so); when an interface of the name is there again, the
+ * program is attached to it with a new link, pinned in place of the old. Link down and up need
+ * nothing. Returns true when the interface went or came back (STATUS= to refresh).
+ */
+bool service_check_interface(struct service *service);
 
 /* Ends the checks and lets go of everything without detaching or unpinning: the program keeps
  * forwarding (fail-static) for the next daemon, which adopts the pins. */
