@@ -370,9 +370,8 @@ static void on_interface_changed(void *context)
 
 /*
  * The event loop: signals, the status timer, the lock socket, the watchdog, the interface's link
- * events, and the health
- * checks' non-blocking sockets and timers, which tell the service when a backend changes state;
- * nothing here ever blocks.
+ * events, and the health checks' non-blocking sockets and timers, which tell the service when a
+ * backend changes state; nothing here ever blocks.
  */
 static int run_loop(struct daemon_loop *loop, int lock_fd)
 {
