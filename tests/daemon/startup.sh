@@ -213,7 +213,7 @@ fi
 ip -n "$ns" link del ve2
 tries=100
 while ((tries--)) && ! grep -q 'interface ve2 is gone' "$(daemon_log late)"; do sleep 0.1; done
-if grep -qx "<3>interface ve2 is gone, and its XDP program with it; restart l3dsrd once it is back" \
+if grep -qx "<4>interface ve2 is gone, and its XDP program with it; l3dsrd attaches the program again when an interface of that name is back" \
 	"$(daemon_log late)"; then
 	e2e_ok "its interface deleted: logged within 10 s"
 else
