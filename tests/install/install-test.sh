@@ -129,8 +129,10 @@ check "after the restart traffic is still balanced" balanced 41400
 # ---- hitless restart and upgrade under traffic --------------------------------------------------
 # While `systemctl restart` or a package upgrade runs: a stream of HTTP requests (a new connection
 # each), one slow download (a long-lived connection), and a watch on veth0's XDP program, sampled
-# from the host every 50 ms. traffic_start NAME starts them; traffic_ok NAME stops them and
-# fails on a failed request, a short or failed download, or a sample without a program.
+# from the host every 50 ms. traffic_start NAME starts them; traffic_mark NAME notes how many
+# requests have been made, before and after the operation; traffic_ok NAME stops them and fails
+# on a failed request, a short or failed download, a sample without a program, or a stream that
+# did not run before, during and after the operation.
 traffic_start() {
 	local name=$1 ns=${netns[client]} backend
 	rm -f "$tmp/traffic-$name".*
@@ -154,8 +156,12 @@ traffic_start() {
 	sleep 2
 }
 
+traffic_mark() {
+	wc -l <"$tmp/traffic-$1.requests" >>"$tmp/traffic-$1.marks"
+}
+
 traffic_ok() {
-	local name=$1 file=$tmp/traffic-$1 requests failed absent programs
+	local name=$1 file=$tmp/traffic-$1 requests failed absent programs before after
 	wait "$traffic_download_pid"
 	touch "$file.stop"
 	sleep 0.5
@@ -163,9 +169,11 @@ traffic_ok() {
 	failed=$(grep -cvx 200 "$file.requests")
 	absent=$(grep -cx none "$file.xdp")
 	programs=$(uniq "$file.xdp" | tr '\n' ' ')
-	echo "$requests requests, $failed failed; download: $(cat "$file.download"); XDP on veth0: $programs($absent samples without)"
-	[ "$requests" -gt 20 ] && [ "$failed" = 0 ] && [ "$absent" = 0 ] &&
-		[ "$(cat "$file.download")" = "200 400000" ]
+	before=$(sed -n 1p "$file.marks") after=$(sed -n 2p "$file.marks")
+	echo "$requests requests ($before before the operation, $((after - before)) during it), $failed failed;" \
+		"download: $(cat "$file.download"); XDP on veth0: $programs($absent samples without)"
+	[ "$before" -ge 1 ] && [ "$after" -gt "$before" ] && [ "$requests" -gt "$after" ] &&
+		[ "$failed" = 0 ] && [ "$absent" = 0 ] && [ "$(cat "$file.download")" = "200 400000" ]
 }
 
 # restart_keeps_serving OLD_PID: systemctl restart under traffic; the daemon asked systemd, left the
@@ -173,7 +181,9 @@ traffic_ok() {
 restart_keeps_serving() {
 	local old_pid=$1 pid
 	traffic_start restart
+	traffic_mark restart
 	in_container systemctl restart l3dsr-lb@veth0.service || return 1
+	traffic_mark restart
 	pid=$(main_pid)
 	traffic_ok restart || return 1
 	echo "MainPID $old_pid -> $pid"
@@ -193,12 +203,14 @@ check "systemctl restart under traffic: no failed request, the download complete
 upgrade_keeps_serving() {
 	local old_pid=$1 pid exe
 	traffic_start upgrade
+	traffic_mark upgrade
 	in_container apt-get install -y -q --allow-downgrades /srv/l3dsr_upgrade.deb || return 1
 	for _ in $(seq 60); do
 		exe=$(in_container readlink "/proc/$old_pid/exe")
 		[ "$exe" = /usr/sbin/l3dsrd ] && break
 		sleep 0.5
 	done
+	traffic_mark upgrade
 	traffic_ok upgrade || return 1
 	pid=$(main_pid)
 	echo "MainPID $old_pid -> $pid, /proc/$old_pid/exe -> $exe"
