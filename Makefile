@@ -22,7 +22,7 @@ BUILD := build
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ibpf -Isrc -MMD -MP \
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -I. -MMD -MP \
 	-DL3DSR_VERSION='"$(VERSION)"'
 LIBBPF_CFLAGS = $(shell pkg-config --cflags libbpf)
 LIBBPF_LIBS = $(shell pkg-config --libs libbpf)
@@ -33,7 +33,7 @@ SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd)
 # headers from linux-libc-dev are all they need, so the objects build the same on any distro.
 MULTIARCH_INCLUDE = /usr/include/$(shell $(CC) -dumpmachine)
 BPF_CFLAGS = -O2 -g -target bpf -mcpu=v3 -std=gnu11 $(WARNINGS:-Wstrict-prototypes=) \
-	-Wno-missing-prototypes -I$(MULTIARCH_INCLUDE) -Ibpf
+	-Wno-missing-prototypes -I$(MULTIARCH_INCLUDE) -I.
 
 # Debian packages needed to build and to run every test; build.mk files add to them.
 DEPS_BUILD := make gcc libc6-dev clang llvm libbpf-dev libsystemd-dev pkg-config linux-libc-dev
@@ -86,7 +86,7 @@ bench: deps
 	$(MAKE) bench-run
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h src/*.c src/*.h tests/*/*.c tests/*/*.h)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h src/*/*.c src/*/*.h tests/*/*.c tests/*/*.h)
 
 clean:
 	rm -rf $(BUILD) bpf/*.bpf.o $(PROGRAMS) $(CLEAN_FILES)
@@ -96,10 +96,10 @@ clean:
 .PHONY: all build-all deps check test-run bench format clean
 
 # ---- Installing and packaging (systemd/, debian/, rpm/, tests/install, tests/packaging) ----
-# `make install` lays out exactly DESIGN.md section 4 under DESTDIR; `make deb` and `make rpm`
-# build the packages from a clean copy of the tracked (and new, not ignored) files, so what
-# they test is what a clean clone would build; `make check-install` boots a real systemd in a
-# container and installs the .deb there (tests/install/).
+# `make install` lays out exactly docs/design.md section 4 under DESTDIR; `make deb` and
+# `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
+# so what they test is what a clean clone would build; `make check-install` boots a real
+# systemd in a container and installs the .deb there (tests/install/).
 ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
 -include docs/man/build.mk
 endif

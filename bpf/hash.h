@@ -87,9 +87,19 @@ static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct 
 }
 
 /*
- * The vip_address_filter bit of ADDRESS: the four words folded, then a multiplicative hash
- * (Knuth's golden-ratio constant) whose top bits mix every input bit. IPv4 addresses differ only
- * in the last word; IPv6 VIPs of one prefix mostly in the last ones: all reach the top bits.
+ * The top ORDER bits of a multiplicative hash of WORD (Knuth's golden-ratio constant): the top
+ * bits are the ones every input bit reaches, so a table of 2^ORDER entries takes them.
+ */
+static inline __attribute__((always_inline)) __u32 l3dsr_hash_top_bits(__u32 word,
+								       unsigned int order)
+{
+	return (__u32)(word * 2654435761U) >> (32 - order);
+}
+
+/*
+ * The vip_address_filter bit of ADDRESS: the four words folded, then l3dsr_hash_top_bits. IPv4
+ * addresses differ only in the last word; IPv6 VIPs of one prefix mostly in the last ones: all
+ * reach the top bits.
  */
 static inline __attribute__((always_inline)) __u32
 l3dsr_address_filter_bit(const struct l3dsr_address *address)
@@ -97,10 +107,9 @@ l3dsr_address_filter_bit(const struct l3dsr_address *address)
 	__u32 folded =
 	    address->words[0] ^ address->words[1] ^ address->words[2] ^ address->words[3];
 
-	return (__u32)(folded * 2654435761U) >> 20; /* 32 - log2(L3DSR_ADDRESS_FILTER_BITS) */
+	return l3dsr_hash_top_bits(folded, L3DSR_ADDRESS_FILTER_ORDER);
 }
 
-/* Sets ADDRESS's bit in FILTER (user space: the daemon, the tests, the benchmark). */
 /* The home slot of KEY in a half of vip_slots: the address folded, then port and protocol. */
 static inline __attribute__((always_inline)) __u32 l3dsr_vip_slot_home(const struct vip_key *key)
 {
@@ -108,9 +117,10 @@ static inline __attribute__((always_inline)) __u32 l3dsr_vip_slot_home(const str
 		       key->address.words[3];
 
 	folded ^= ((__u32)key->port << 8) | key->protocol;
-	return (__u32)(folded * 2654435761U) >> 20; /* 32 - log2(L3DSR_VIP_SLOTS) */
+	return l3dsr_hash_top_bits(folded, L3DSR_VIP_SLOTS_ORDER);
 }
 
+/* Sets ADDRESS's bit in FILTER (user space: the daemon, the tests, the benchmark). */
 static inline void l3dsr_address_filter_set(struct vip_address_filter *filter,
 					    const struct l3dsr_address *address)
 {

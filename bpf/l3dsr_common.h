@@ -8,14 +8,14 @@
  * Sizes. The daemon may lower or raise the map sizes before loading (bpf_map__set_max_entries);
  * these are the defaults compiled into the objects.
  */
-#define L3DSR_MAX_VIPS 1024		/* vip_index range, ring slots in maglev_rings */
-#define L3DSR_MAX_BACKENDS 65536	/* backend_id range: one id per (VIP, backend) pair */
-#define L3DSR_DEFAULT_TABLE_SIZE 65537	/* Maglev M, prime */
-#define L3DSR_MAX_TABLE_SIZE 1048573	/* largest prime below 2^20 */
+#define L3DSR_MAX_VIPS		      1024    /* vip_index range, ring slots in maglev_rings */
+#define L3DSR_MAX_BACKENDS	      65536   /* backend_id range: one id per (VIP, backend) pair */
+#define L3DSR_DEFAULT_TABLE_SIZE      65537   /* Maglev M, prime */
+#define L3DSR_MAX_TABLE_SIZE	      1048573 /* largest prime below 2^20 */
 #define L3DSR_DEFAULT_FLOW_TABLE_SIZE 1048576
-#define L3DSR_FRAGMENT_TABLE_SIZE 16384
-#define L3DSR_DSCP_CODES 64		/* DSCP is six bits; code 0 means "not marked" */
-#define L3DSR_MAX_PROBE_PORTS 4096	/* local ports the health checks may use at once */
+#define L3DSR_FRAGMENT_TABLE_SIZE     16384
+#define L3DSR_DSCP_CODES	      64   /* DSCP is six bits; code 0 means "not marked" */
+#define L3DSR_MAX_PROBE_PORTS	      4096 /* local ports the health checks may use at once */
 
 /*
  * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one
@@ -36,10 +36,10 @@ struct l3dsr_address {
  * in vips (bpf/lb.bpf.c): whether the destination is a VIP address at all, and which wildcard
  * vips keys exist for it, so such a packet costs at most the lookups it needs. The program
  * tries the exact key first whatever the flags; VIP_ADDRESS_F_PORT still gives an address with
- * only exact keys a flag, which is how l3dsrd's map diff (src/lb_maps.c) knows it is wanted.
+ * only exact keys a flag, which is how l3dsrd's map diff (src/lb/lb_sync.c) knows it is wanted.
  */
-#define VIP_ADDRESS_F_PORT (1U << 0)	     /* some (address, protocol, port) key exists */
-#define VIP_ADDRESS_F_ANY_PORT (1U << 1)     /* some (address, protocol, 0) key exists */
+#define VIP_ADDRESS_F_PORT	   (1U << 0) /* some (address, protocol, port) key exists */
+#define VIP_ADDRESS_F_ANY_PORT	   (1U << 1) /* some (address, protocol, 0) key exists */
 #define VIP_ADDRESS_F_ANY_PROTOCOL (1U << 2) /* the (address, 0, 0) key exists */
 struct vip_address_info {
 	__u32 flags;
@@ -53,7 +53,8 @@ struct vip_address_info {
  * every packet is looked up. Writers set the bits of the old and the new addresses before they
  * change vip_addresses, and write the exact bits once the old addresses are gone.
  */
-#define L3DSR_ADDRESS_FILTER_BITS 4096
+#define L3DSR_ADDRESS_FILTER_ORDER 12 /* log2 of the bits: the hash keeps its top 12 bits */
+#define L3DSR_ADDRESS_FILTER_BITS  (1U << L3DSR_ADDRESS_FILTER_ORDER)
 struct vip_address_filter {
 	__u32 ready; /* 1: the bits cover every address in vip_addresses */
 	__u32 slots; /* which half of vip_slots is live: VIP_SLOTS_NONE, _FIRST or _SECOND */
@@ -63,8 +64,8 @@ struct vip_address_filter {
 /*
  * vips: HASH, key struct vip_key, value struct vip_info.
  * Lookup order: (address, protocol, port) (in vip_slots first, below), then (address, protocol,
- * 0) for "port = *", then (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port is expanded by the
- * daemon into one tcp and one udp key sharing a vip_index.
+ * 0) for "port = *", then (address, 0, 0) for "protocol = any". "protocol = any" with a fixed port
+ * is expanded by the daemon into one tcp and one udp key sharing a vip_index.
  */
 struct vip_key {
 	struct l3dsr_address address;
@@ -92,11 +93,13 @@ struct vip_info {
  * live one; the daemon writes the other half whole, then switches, so a packet never sees a
  * half-written table. It writes a half again only at a later change of the keys.
  */
-#define L3DSR_VIP_SLOTS 4096 /* per half, a power of two: at most 2048 keys, a quarter full */
+/* Per half, a power of two (the hash keeps its top 12 bits): at most 2048 keys, a quarter full. */
+#define L3DSR_VIP_SLOTS_ORDER 12
+#define L3DSR_VIP_SLOTS	      (1U << L3DSR_VIP_SLOTS_ORDER)
 #define L3DSR_VIP_SLOT_PROBES 4
-#define VIP_SLOTS_NONE 0     /* not filled: every VIP is looked up in vips */
-#define VIP_SLOTS_FIRST 1    /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
-#define VIP_SLOTS_SECOND 2   /* entries L3DSR_VIP_SLOTS .. 2 x L3DSR_VIP_SLOTS - 1 */
+#define VIP_SLOTS_NONE	      0 /* not filled: every VIP is looked up in vips */
+#define VIP_SLOTS_FIRST	      1 /* entries 0 .. L3DSR_VIP_SLOTS - 1 */
+#define VIP_SLOTS_SECOND      2 /* entries L3DSR_VIP_SLOTS .. 2 x L3DSR_VIP_SLOTS - 1 */
 struct vip_slot {
 	struct vip_key key; /* key.protocol 0: an empty slot */
 	__u32 vip_index;    /* its vip_info is vip_infos[vip_index] */
@@ -117,6 +120,8 @@ struct vip_slot {
  * every index in range: growing, ring first; shrinking, vip_info first. A missing slot is
  * counted as fib_fail-like "no ring" and passed.
  */
+/* A ring slot no backend owns: the whole ring of a VIP whose backends all have weight 0. */
+#define LB_RING_SLOT_EMPTY 0xffffffffU
 
 /*
  * backends: ARRAY, L3DSR_MAX_BACKENDS entries, indexed by backend_id.
@@ -126,7 +131,7 @@ struct vip_slot {
  * (weight 0: out of the ring, still in use and up).
  */
 #define BACKEND_F_IN_USE (1U << 0)
-#define BACKEND_F_UP (1U << 1)
+#define BACKEND_F_UP	 (1U << 1)
 struct backend_info {
 	struct l3dsr_address address; /* the real address (RIP) */
 	__u32 vip_index;
@@ -190,8 +195,8 @@ struct lb_settings {
 struct probe_target {
 	struct l3dsr_address vip;
 	struct l3dsr_address rip;
-	__be16 port;  /* the port checked: the reply's source port */
-	__u8 family;  /* 4 or 6; 0: unused entry */
+	__be16 port; /* the port checked: the reply's source port */
+	__u8 family; /* 4 or 6; 0: unused entry */
 	__u8 pad;
 };
 
@@ -207,24 +212,57 @@ struct traffic_counter {
 	__u64 bytes;
 };
 
-/* counters: PERCPU_ARRAY, LB_COUNTER_MAX entries, each a struct traffic_counter. */
+/*
+ * counters: PERCPU_ARRAY, LB_COUNTER_MAX entries, each a struct traffic_counter.
+ * The one list of the program's counters, in index order, as X(ID, NAME, VERDICT, METRIC, HELP):
+ * it makes enum lb_counter (LB_COUNTER_ID) below, and in l3dsrd and l3dsrctl the names
+ * (src/common/counter_names.c) and the metrics (src/status/metrics.c). NAME is the stable name
+ * l3dsrctl shows and the metrics' verdict label. VERDICT 1: what the program did with the
+ * packet, exported in l3dsr_packets_total and l3dsr_bytes_total; 0: an event counted besides
+ * the verdict, exported as its own counter METRIC with HELP (NULL for the verdicts).
+ */
+#define LB_COUNTERS(X)                                                                             \
+	/* not for us, handed to the kernel untouched */                                           \
+	X(PASS, "pass", 1, NULL, NULL)                                                             \
+	/* rewritten, sent back out of the ingress interface */                                    \
+	X(TX, "tx", 1, NULL, NULL)                                                                 \
+	/* rewritten, redirected to another interface */                                           \
+	X(REDIRECT, "redirect", 1, NULL, NULL)                                                     \
+	/* rewritten, passed so the kernel resolves the neighbour */                               \
+	X(FIB_NO_NEIGH, "fib_no_neigh", 1, NULL, NULL)                                             \
+	/* rewritten, fib lookup failed otherwise; passed */                                       \
+	X(FIB_FAIL, "fib_fail", 1, NULL, NULL)                                                     \
+	/* A balanced VIP's packet is never passed unmodified: the LB's kernel owns the VIP        \
+	 * (src/announce) and would answer it, a TCP segment with a reset. Those are dropped. */   \
+	/* balanced VIP, TTL / hop limit <= 1: dropped */                                          \
+	X(TTL_EXPIRED, "ttl_expired", 1, NULL, NULL)                                               \
+	/* later fragment of a protocol the VIP address balances, no ports recorded: dropped */    \
+	X(FRAGMENTS_UNTRACKED, "fragments_untracked", 1, NULL, NULL)                               \
+	/* truncated or inconsistent headers: passed untouched */                                  \
+	X(MALFORMED, "malformed", 1, NULL, NULL)                                                   \
+	/* VIP address, no VIP for this protocol/port: passed */                                   \
+	X(UNKNOWN_PORT, "unknown_port", 1, NULL, NULL)                                             \
+	/* balanced VIP without a ring or with an empty slot: dropped */                           \
+	X(NO_BACKEND, "no_backend", 1, NULL, NULL)                                                 \
+	/* ICMP/ICMPv6 errors steered to a flow's backend */                                       \
+	X(ICMP_ERROR, "icmp_error", 0, "l3dsr_icmp_errors_total",                                  \
+	  "ICMP errors about a VIP flow, steered to the flow's backend.")                          \
+	/* new flows over flow_inserts_per_second, not inserted */                                 \
+	X(FLOW_INSERT_SKIPPED, "flow_insert_skipped", 0, "l3dsr_flow_inserts_skipped_total",       \
+	  "New flows balanced but not remembered: over flow-inserts-per-second.")                  \
+	/* health-check reply from a VIP: source set to the RIP */                                 \
+	X(PROBE_REPLY, "probe_reply", 1, NULL, NULL)                                               \
+	/* health-check reply from the RIP itself: dropped */                                      \
+	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)                                             \
+	/* balanced VIP, headers the rewrite cannot take: dropped; a safeguard the verifier asks   \
+	 * for (the parse has checked those headers already), so it stays 0 */                     \
+	X(REWRITE_FAILED, "rewrite_failed", 1, NULL, NULL)
+
+#define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {
-	LB_COUNTER_PASS,		/* not for us, handed to the kernel untouched */
-	LB_COUNTER_TX,			/* rewritten, sent back out of the ingress interface */
-	LB_COUNTER_REDIRECT,		/* rewritten, redirected to another interface */
-	LB_COUNTER_FIB_NO_NEIGH,	/* rewritten, passed so the kernel resolves the neighbour */
-	LB_COUNTER_FIB_FAIL,		/* rewritten, fib lookup failed otherwise; passed */
-	LB_COUNTER_TTL_EXPIRED,		/* TTL / hop limit <= 1: passed untouched */
-	LB_COUNTER_FRAGMENTS_UNTRACKED, /* non-first fragment with no recorded ports: passed */
-	LB_COUNTER_MALFORMED,		/* truncated or inconsistent headers: passed untouched */
-	LB_COUNTER_UNKNOWN_PORT,	/* VIP address, no VIP for this protocol/port: passed */
-	LB_COUNTER_NO_BACKEND,		/* VIP without a ring or with an empty slot: passed */
-	LB_COUNTER_ICMP_ERROR,		/* ICMP/ICMPv6 errors steered to a flow's backend */
-	LB_COUNTER_FLOW_INSERT_SKIPPED, /* new flows over flow_inserts_per_second, not inserted */
-	LB_COUNTER_PROBE_REPLY,		/* health-check reply from a VIP: source set to the RIP */
-	LB_COUNTER_PROBE_DIRECT,	/* health-check reply from the RIP itself: dropped */
-	LB_COUNTER_MAX,
+	LB_COUNTERS(LB_COUNTER_ID) LB_COUNTER_MAX,
 };
+#undef LB_COUNTER_ID
 
 /* ---------------------------------------------------------------------------------------------
  * Backend maps (bpf/backend.bpf.c)
@@ -253,15 +291,45 @@ struct port_vip_key {
 	__u8 family; /* 4 or 6 */
 };
 
-/* counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter. */
+/*
+ * counters: PERCPU_ARRAY, BACKEND_COUNTER_MAX entries, each a struct traffic_counter; listed as
+ * LB_COUNTERS is, X(ID, NAME, VERDICT) (the backend exports no metrics).
+ */
+#define BACKEND_COUNTERS(X)                                                                        \
+	X(PASS, "pass", 1)	       /* not for a VIP: untouched */                              \
+	X(RESTORED, "restored", 1)     /* destination set back to a VIP */                         \
+	X(MALFORMED, "malformed", 1)   /* truncated or inconsistent headers: untouched */          \
+	X(ICMP_ERROR, "icmp_error", 0) /* ICMP/ICMPv6 errors restored, besides "restored" */
+
+#define BACKEND_COUNTER_ID(id, ...) BACKEND_COUNTER_##id,
 enum backend_counter {
-	BACKEND_COUNTER_PASS,	   /* not for a VIP: untouched */
-	BACKEND_COUNTER_RESTORED,  /* destination set back to a VIP */
-	BACKEND_COUNTER_MALFORMED, /* truncated or inconsistent headers: untouched */
-	BACKEND_COUNTER_ICMP_ERROR, /* ICMP/ICMPv6 errors restored */
-	BACKEND_COUNTER_MAX,
+	BACKEND_COUNTERS(BACKEND_COUNTER_ID) BACKEND_COUNTER_MAX,
 };
+#undef BACKEND_COUNTER_ID
 
 /* vip_traffic on the backend: PERCPU_ARRAY, L3DSR_MAX_VIPS entries, by restore_target.vip_index. */
+
+/*
+ * The size of each struct above, field by field: BPF and the host compile them apart, keys are
+ * hashed and compared as bytes, and padding the fields do not name would be bytes nobody zeroes.
+ */
+#define L3DSR_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " size")
+L3DSR_ASSERT_SIZE(struct l3dsr_address, 16);
+L3DSR_ASSERT_SIZE(struct vip_address_info, 4);
+L3DSR_ASSERT_SIZE(struct vip_address_filter, 4 + 4 + L3DSR_ADDRESS_FILTER_BITS / 8);
+L3DSR_ASSERT_SIZE(struct vip_key, 16 + 2 + 1 + 1);
+L3DSR_ASSERT_SIZE(struct vip_info, 4 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct vip_slot, 20 + 4);
+L3DSR_ASSERT_SIZE(struct backend_info, 16 + 4 + 4);
+L3DSR_ASSERT_SIZE(struct flow_key, 16 + 16 + 2 + 2 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct fragment_key, 16 + 16 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct fragment_ports, 2 + 2);
+L3DSR_ASSERT_SIZE(struct lb_settings, 4 + 4 + 4 + 2 + 2);
+L3DSR_ASSERT_SIZE(struct probe_target, 16 + 16 + 2 + 1 + 1);
+L3DSR_ASSERT_SIZE(struct flow_budget, 8 + 8);
+L3DSR_ASSERT_SIZE(struct traffic_counter, 8 + 8);
+L3DSR_ASSERT_SIZE(struct restore_target, 16 + 4 + 1 + 3);
+L3DSR_ASSERT_SIZE(struct port_vip_key, 2 + 1 + 1);
+#undef L3DSR_ASSERT_SIZE
 
 #endif /* L3DSR_COMMON_H */

@@ -82,6 +82,27 @@ static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, st
 	return LB_CONTINUE;
 }
 
+/*
+ * A later fragment to a VIP address whose first fragment left no ports. Of a protocol the
+ * address balances (tcp and udp: any VIP there may have them; every protocol with a "protocol
+ * = any" VIP) it is dropped: its datagram's first fragment went to a backend, and the LB's
+ * kernel, which owns the address, could only hold the rest until its reassembly times out.
+ * Of another protocol (a large ping to a tcp VIP) no VIP balances the datagram: the kernel
+ * reassembles and answers it, as for any packet of the address that no VIP takes.
+ */
+static __always_inline int lb_untracked_fragment(const struct packet *pkt,
+						 const struct vip_address_info *address_info,
+						 __u32 *counter)
+{
+	if (protocol_has_ports(pkt->protocol) ||
+	    (address_info->flags & VIP_ADDRESS_F_ANY_PROTOCOL)) {
+		*counter = LB_COUNTER_FRAGMENTS_UNTRACKED;
+		return XDP_DROP;
+	}
+	*counter = LB_COUNTER_UNKNOWN_PORT;
+	return XDP_PASS;
+}
+
 /* The VIP address filter (and the live half of vip_slots); NULL: the map is missing. */
 static __always_inline struct vip_address_filter *lb_address_filter(void)
 {
@@ -327,7 +348,8 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
  * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
  * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, or the
  * lookup fails otherwise, the rewritten packet goes to the kernel, which forwards it (and
- * decrements the TTL) itself or drops it.
+ * decrements the TTL) itself or drops it: addressed to the RIP now, it is not the LB's own. A
+ * packet whose headers cannot be rewritten is dropped (see lb_process).
  */
 static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
 				      const struct flow_key *flow, enum transport_kind kind,
@@ -340,8 +362,8 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	int fib_result;
 
 	if ((void *)(eth + 1) > data_end) {
-		*counter = LB_COUNTER_MALFORMED;
-		return XDP_PASS;
+		*counter = LB_COUNTER_REWRITE_FAILED;
+		return XDP_DROP;
 	}
 	__builtin_memset(&fib, 0, sizeof(fib));
 	fib.ifindex = ctx->ingress_ifindex;
@@ -360,8 +382,8 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 		__be32 *first_word = pkt->l3;
 
 		if ((void *)(first_word + 1) > data_end) {
-			*counter = LB_COUNTER_MALFORMED;
-			return XDP_PASS;
+			*counter = LB_COUNTER_REWRITE_FAILED;
+			return XDP_DROP;
 		}
 		fib.family = LB_AF_INET6;
 		/* Traffic class and flow label as they will be sent. */
@@ -372,8 +394,8 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	fib_result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
 	if (packet_rewrite(pkt, data_end, rip, ds, fib_result == BPF_FIB_LKUP_RET_SUCCESS) < 0) {
-		*counter = LB_COUNTER_MALFORMED;
-		return XDP_PASS;
+		*counter = LB_COUNTER_REWRITE_FAILED;
+		return XDP_DROP;
 	}
 	if (fib_result == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		*counter = LB_COUNTER_FIB_NO_NEIGH;
@@ -440,6 +462,8 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 			*counter = LB_COUNTER_PASS;
 			return lb_probe_reply(&pkt, data_end, counter);
 		}
+		if (step == LB_COUNTER_FRAGMENTS_UNTRACKED)
+			return lb_untracked_fragment(&pkt, address_info, counter);
 		if (step != LB_CONTINUE) {
 			*counter = step;
 			return XDP_PASS;
@@ -454,10 +478,16 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	ds = vip->dscp ? ds_with_dscp(pkt.ds, vip->dscp) : pkt.ds;
 	if (pkt.fragment == PACKET_FIRST_FRAGMENT && kind == TRANSPORT_PORTS)
 		lb_record_fragment(&pkt, &flow);
-	/* The kernel sends the time-exceeded; the packet must still be the client's. */
+	/*
+	 * From here on the packet belongs to a balanced VIP, which the LB's kernel owns (a local
+	 * route, src/announce): handed to it unmodified, it would be delivered locally, and a TCP
+	 * segment of a connection a backend serves would be answered with a reset. So every way
+	 * out that does not forward the packet drops it. A TTL that runs out here gets no
+	 * time-exceeded: the LB is not a hop the client's traceroute can see anyway.
+	 */
 	if (pkt.ttl <= 1) {
 		*counter = LB_COUNTER_TTL_EXPIRED;
-		return XDP_PASS;
+		return XDP_DROP;
 	}
 
 	backend = lb_choose_backend(&flow, vip, kind == TRANSPORT_PORTS,
@@ -465,16 +495,16 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 				    frame_length, &backend_id);
 	if (!backend) {
 		*counter = LB_COUNTER_NO_BACKEND;
-		return XDP_PASS;
+		return XDP_DROP;
 	}
 	rip = backend->address;
 	if (address_is_v4_mapped(&rip) != (pkt.family == 4)) {
 		*counter = LB_COUNTER_NO_BACKEND;
-		return XDP_PASS;
+		return XDP_DROP;
 	}
 
 	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
-	if (*counter != LB_COUNTER_MALFORMED) {
+	if (*counter != LB_COUNTER_REWRITE_FAILED) {
 		counter_add(&vip_traffic, vip_index, frame_length);
 		counter_add(&backend_traffic, backend_id, frame_length);
 		if (kind == TRANSPORT_ICMP_ERROR)

@@ -14,9 +14,6 @@
  * defaults the daemon may change with bpf_map__set_max_entries before loading.
  */
 
-/* A ring slot no backend owns (maglev.h's MAGLEV_EMPTY). */
-#define LB_RING_SLOT_EMPTY 0xffffffffU
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, L3DSR_MAX_VIPS);

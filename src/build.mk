@@ -1,44 +1,49 @@
-# src/build.mk: the daemon, the CLI and the library code they share.
+# src/build.mk: the daemon, the CLI and the code they share, one folder per subsystem
+# (README.md's layout table says what each folder holds).
 
-# The configuration parser (config.h): linked into l3dsrd and into the config tests and fuzzer.
-# It asks maglev.c whether a table-size is prime (the link's $^ drops the second maglev.o).
-CONFIG_SOURCES := $(addprefix src/,config.c config_keys.c config_check.c config_values.c \
-	config_messages.c config_validate.c maglev.c)
+# The configuration parser (src/config/config.h): linked into l3dsrd and into the config tests
+# and fuzzer. It needs no Maglev builder, only the primality test of table-size.
+CONFIG_SOURCES := $(addprefix src/config/,config.c config_keys.c config_check.c config_values.c \
+	config_messages.c config_validate.c) src/common/prime.c
 CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
-# Library objects: everything l3dsrd (and the unit tests) link besides their own main.
-L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
-
-build-all: $(L3DSR_LIB_OBJECTS)
-
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
-L3DSR_LIB_OBJECTS += $(addprefix $(BUILD)/src/,counter_names.o instance.o maps.o lb_rings.o pins.o address.o \
-	log.o probe_outcome.o)
+L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/instance.o \
+	common/maps.o common/pins.o common/address.o common/log.o common/prime.o lb/lb_rings.o \
+	lb/maglev.o lb/lb_fingerprint.o health/probe_outcome.o)
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
 DEPS_BUILD += libsystemd-dev
 
 # The health checks and the statistics file (lb role); metrics names counters as l3dsrctl does.
-HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health.o probe.o probe_http.o probe_ports.o \
-	metrics.o ctl_read.o)
-L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrd.o service.o loader.o attach.o lb_maps.o \
-	vip_slots.o backend_maps.o forwarding.o interface_lock.o notify.o) $(HEALTH_OBJECTS) \
-	$(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS)
-L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,l3dsrctl.o ctl_read.o ctl_print.o json.o) \
-	$(L3DSR_LIB_OBJECTS)
+HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/probe.o health/probe_http.o \
+	health/probe_ports.o status/metrics.o status/ctl_read.o)
+# The VIP routes (src/announce) over the rtnetlink module (src/netlink), with libmnl.
+ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o \
+	announce/announce.o)
+DEPS_BUILD += libmnl-dev
+MNL_CFLAGS = $(shell pkg-config --cflags libmnl)
+MNL_LIBS = $(shell pkg-config --libs libmnl)
+$(ANNOUNCE_OBJECTS) $(BUILD)/src/daemon/service.o $(BUILD)/src/daemon/l3dsrd.o: \
+	override CFLAGS += $(MNL_CFLAGS)
 
-# Where the daemon looks by default: the install layout of DESIGN.md section 4.
-$(BUILD)/src/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
+L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o daemon/loader.o \
+	daemon/attach.o lb/lb_sync.o lb/vip_slots.o backend/backend_sync.o \
+	daemon/forwarding.o daemon/interface_lock.o daemon/notify.o) $(HEALTH_OBJECTS) \
+	$(ANNOUNCE_OBJECTS) $(filter-out $(L3DSR_LIB_OBJECTS),$(CONFIG_OBJECTS)) \
+	$(L3DSR_LIB_OBJECTS)
+L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
+	cli/json.o) $(L3DSR_LIB_OBJECTS)
+
+build-all: $(L3DSR_LIB_OBJECTS)
+
+# Where the daemon looks by default: the install layout of docs/design.md section 4.
+$(BUILD)/src/daemon/l3dsrd.o: override CFLAGS += -DL3DSR_BPF_DIR='"$(BPFDIR)"' \
 	-DL3DSR_CONFIG_DIR='"$(SYSCONFDIR)/l3dsr"' $(SYSTEMD_CFLAGS)
 
 src/l3dsrd: $(L3DSRD_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(SYSTEMD_LIBS) $(MNL_LIBS)
 
 src/l3dsrctl: $(L3DSRCTL_OBJECTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBBPF_LIBS)
-
-# Library objects: everything l3dsrd (and the unit tests) link besides their own main.
-L3DSR_LIB_OBJECTS += $(BUILD)/src/maglev.o
-
-build-all: $(L3DSR_LIB_OBJECTS)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bench_cases.h"
-#include "counter_names.h"
+#include "src/common/counter_names.h"
 
 static struct bench_case *case_new(struct bench_cases *cases, const char *name, int program_fd,
 				   bool wrapped, const struct bench_frame *frame,

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "bench_lb.h"
-#include "hash.h"
-#include "maglev.h"
+#include "bpf/hash.h"
+#include "src/lb/maglev.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
 

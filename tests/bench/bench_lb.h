@@ -5,8 +5,8 @@
 #include <bpf/libbpf.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include "l3dsr_common.h"
-#include "vip_slots.h"
+#include "bpf/l3dsr_common.h"
+#include "src/lb/vip_slots.h"
 
 struct lb_vip_spec {
 	struct in6_addr address; /* IPv4 v4-mapped */

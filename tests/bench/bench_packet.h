@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include "bench_common.h"
-#include "l3dsr_common.h"
+#include "bpf/l3dsr_common.h"
 
 struct packet_spec {
 	int family;	  /* AF_INET or AF_INET6 */

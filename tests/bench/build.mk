@@ -5,7 +5,8 @@ BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard test
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
 # The daemon's ring and VIP slot builders: the maps are filled exactly as l3dsrd fills them.
-BENCH_MAGLEV := $(BUILD)/src/maglev.o $(BUILD)/src/counter_names.o $(BUILD)/src/vip_slots.o
+BENCH_MAGLEV := $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o common/counter_names.o \
+	lb/vip_slots.o)
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)
@@ -14,7 +15,7 @@ DEPS_TEST += iperf3 wrk nftables
 
 $(BENCH_DIR)/%.bpf.o: tests/bench/%.bpf.c $(wildcard tests/bench/*.h) bpf/l3dsr_common.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(BPF_CFLAGS) -Itests/bench -c -o $@ $<
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 $(BENCH_HARNESS): $(BENCH_OBJECTS) $(BENCH_MAGLEV)
 	@mkdir -p $(dir $@)

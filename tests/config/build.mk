@@ -22,7 +22,7 @@ CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limit
 	tests/config/test_config_oom.c tests/config/config_invariants.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*.h tests/config/*.h)
+$(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*/*.h tests/config/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ \
 		$(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES)
@@ -33,12 +33,12 @@ FUZZ_SECONDS ?= 60
 DEPS_FUZZ := clang libclang-rt-14-dev
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_CONFIG := $(FUZZ_DIR)/fuzz_config
-FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE $(WARNINGS) -Ibpf -Isrc -fno-omit-frame-pointer \
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE $(WARNINGS) -I. -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 FUZZ_SOURCES := tests/config/fuzz_config.c tests/config/config_invariants.c $(CONFIG_SOURCES)
 
-$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config*.h tests/config/*.h)
+$(FUZZ_CONFIG): $(FUZZ_SOURCES) $(wildcard src/config/*.h src/common/prime.h tests/config/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SOURCES)
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "config_invariants.h"
-#include "l3dsr_common.h"
+#include "bpf/l3dsr_common.h"
 
 static const char *config_invariants_vip(const struct l3dsr_config *config,
 					 const struct vip_config *vip)
@@ -53,6 +53,8 @@ const char *config_invariants_broken(const struct l3dsr_config *config, int erro
 		return "a successful parse wrote an error count";
 	if (config->vip_count > L3DSR_MAX_VIPS)
 		return "more VIPs than L3DSR_MAX_VIPS";
+	if (config->stop_delay_ms > CONFIG_STOP_DELAY_MAX_MS)
+		return "a stop-delay over its maximum";
 	for (size_t i = 0; i < config->vip_count; i++) {
 		const char *broken = config_invariants_vip(config, &config->vips[i]);
 

@@ -2,7 +2,7 @@
 #ifndef L3DSR_CONFIG_INVARIANTS_H
 #define L3DSR_CONFIG_INVARIANTS_H
 
-#include "config.h"
+#include "src/config/config.h"
 
 /*
  * Returns NULL when CONFIG, as left by a parse that returned ERRORS and wrote OUTPUT, is sane:

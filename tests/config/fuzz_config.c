@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "src/config/config.h"
 #include "config_invariants.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

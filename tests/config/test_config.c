@@ -113,6 +113,8 @@ static void dump_config(const struct l3dsr_config *config, FILE *out)
 		fprintf(out, "flow-inserts-per-second = %u\n", config->flow_inserts_per_second);
 	fprintf(out, "statistics-file = %s\n", config->statistics_file);
 	fprintf(out, "probe-ports = %u-%u\n", config->probe_port_first, config->probe_port_last);
+	fprintf(out, "drain = %s\n", config->drain ? "yes" : "no");
+	fprintf(out, "stop-delay = %ums\n", config->stop_delay_ms);
 	fprintf(out, "vips = %zu\n", config->vip_count);
 	for (size_t i = 0; i < config->vip_count; i++) {
 		const struct vip_config *vip = &config->vips[i];

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "src/config/config.h"
 
 /* Prints "ok N - WHAT" or "not ok N - WHAT"; returns OK. */
 bool tap_result(bool ok, const char *format, ...) __attribute__((format(printf, 2, 3)));

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "config_invariants.h"
-#include "config_parser.h"
-#include "l3dsr_common.h"
+#include "src/config/config_parser.h"
+#include "bpf/l3dsr_common.h"
 #include "test_config.h"
 
 /* A VIP that makes a buffer a complete lb.conf, so that no "no VIP" warning joins in. */
@@ -69,7 +69,7 @@ static void test_bytes(void)
 			 "(expected an absolute file name)\n"
 			 "t.conf:3: unknown key \"k\\x1bey\" in [global] (expected one of: "
 			 "xdp-mode, hash-seed, flow-table-size, flow-inserts-per-second, "
-			 "statistics-file, probe-ports)\n"
+			 "statistics-file, probe-ports, drain, stop-delay)\n"
 			 "t.conf: 2 errors\n",
 			 "control characters are refused and escaped in messages");
 	free(text);

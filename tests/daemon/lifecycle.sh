@@ -32,10 +32,10 @@ tap_json "when READY=1 arrived, every VIP had its 2 backends and all 1009 ring s
 	[("four VIPs", len(j[0]["vips"]) == 4)]'
 
 status=$(grep -m1 ': READY=1' "$notify" | sed 's/.*STATUS=//')
-if [[ $status =~ ^lb\ on\ eth0\ \(native\):\ 4\ VIPs,\ 8/8\ backends\ up,\ [0-9.]+\ [kM]?pps$ ]]; then
+if [[ $status =~ ^lb\ on\ eth0\ \(native\):\ 4\ VIPs,\ 2/2\ VIP\ addresses\ announced,\ 8/8\ backends\ up,\ [0-9.]+\ [kM]?pps$ ]]; then
 	e2e_ok "STATUS= with READY=1: '$status'"
 else
-	e2e_fail "STATUS= with READY=1 is 'lb on eth0 (native): 4 VIPs, 8/8 backends up, N pps'" \
+	e2e_fail "STATUS= with READY=1 is 'lb on eth0 (native): 4 VIPs, 2/2 VIP addresses announced, 8/8 backends up, N pps'" \
 		"got: '$status'"
 fi
 if grep -qE '^[0-9]+: STATUS=' "$TOPO_DIR/notify-backend1.log" ||
@@ -81,8 +81,8 @@ pid=${D_PID[lb]}
 checks=(
 	"^eth0: lb, native, program $xdp_id \\(link [0-9]+\\), daemon pid $pid\$"
 	"^  configuration $TOPO_DIR/lb.conf\$"
-	"^  vip web4 192\\.0\\.2\\.10 tcp/80 dscp 10 table 1009: [0-9]+ packets\$"
-	"^  vip udp6 2001:db8:f::10 udp/$D_UDP_PORT dscp 13 table 1009: [0-9]+ packets\$"
+	"^  vip web4 192\\.0\\.2\\.10 tcp/80 dscp 10 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
+	"^  vip udp6 2001:db8:f::10 udp/$D_UDP_PORT dscp 13 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
 	"^    backend 198\\.51\\.100\\.11 +weight 1 +up +[0-9]+ slots +[0-9]+ packets\$"
 	"^    backend 2001:db8:2::12 +weight 1 +up +[0-9]+ slots +[0-9]+ packets\$"
 )
@@ -127,7 +127,7 @@ daemon_stream_start stats 4 40000
 text=$(daemon_ctl lb stats)
 json=$(daemon_ctl lb -j stats)
 daemon_stream_stop stats
-counters="pass tx redirect fib_no_neigh fib_fail ttl_expired fragments_untracked malformed unknown_port no_backend icmp_error flow_insert_skipped probe_reply probe_direct"
+counters="pass tx redirect fib_no_neigh fib_fail ttl_expired fragments_untracked malformed unknown_port no_backend icmp_error flow_insert_skipped probe_reply probe_direct rewrite_failed"
 missing=()
 grep -qE '^eth0: lb, rates over 1\.[0-9]+ s$' <<<"$text" || missing+=("no header 'eth0: lb, rates over 1.xx s'")
 for counter in $counters "vip udp4" "  backend 198.51.100.11"; do
@@ -204,7 +204,8 @@ fi
 daemon_stop lb
 problems=()
 [ "$D_STATUS" = 0 ] || problems+=("exit status $D_STATUS")
-grep -qE ': STOPPING=1$' "$notify" || problems+=("no STOPPING=1")
+grep -qE ': STOPPING=1 STATUS=stopping: every VIP withdrawn, forwarding for 3.000 s' "$notify" ||
+	problems+=("no STOPPING=1 with a STATUS= saying how long it forwards")
 [ -z "$(daemon_xdp_id lb eth0)" ] || problems+=("eth0 still has XDP program $(daemon_xdp_id lb eth0)")
 [ ! -e "$D_BPFFS/lb/eth0" ] || problems+=("pins left: $(ls "$D_BPFFS/lb/eth0")")
 out=$(topology_exec lb "$L3DSRCTL" --pin-root "$D_BPFFS/lb" status eth0 2>&1)

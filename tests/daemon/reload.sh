@@ -282,4 +282,20 @@ else
 		"web4b added: $slots_added" "web4b removed: $slots_removed"
 fi
 
+# --- an object file that cannot be read: refused, in one line --------------------------------
+# The failure is said once, with what the daemon does about it, not once by each layer.
+program_kept=$(program_id)
+mv "$D_BPF_DIR/lb.bpf.o" "$D_BPF_DIR/lb.bpf.o.away" || e2e_bail "moving lb.bpf.o away"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_reload lb || e2e_bail "SIGHUP without the object file" "$(tail -n 20 "$(daemon_log lb)")"
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+mv "$D_BPF_DIR/lb.bpf.o.away" "$D_BPF_DIR/lb.bpf.o" || e2e_bail "putting lb.bpf.o back"
+expected="<3>reload refused: cannot read $D_BPF_DIR/lb.bpf.o: No such file or directory; the running configuration stays"
+if [ "$(grep '^<[34]>' <<<"$reload_log")" = "$expected" ] && [ "$(program_id)" = "$program_kept" ]; then
+	e2e_ok "SIGHUP with the object file gone: refused in one line saying why and what stays, program $program_kept kept"
+else
+	e2e_fail "SIGHUP with the object file gone: refused in one line" "expected: $expected" \
+		"program $(program_id), was $program_kept" "$reload_log"
+fi
+
 e2e_finish

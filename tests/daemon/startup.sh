@@ -56,15 +56,18 @@ refused() {
 }
 
 # --- a configuration with errors -------------------------------------------------------------
-sed 's/^dscp = 10$/dscp = 99/; s/^port = 80$/port = http/' "$TOPO_DIR/lb4.conf" >"$TOPO_DIR/bad.conf"
+sed 's/^dscp = 10$/dscp = 99/; s/^port = 80$/port = http/; s/^table-size = 101$/table-size = 7/' \
+	"$TOPO_DIR/lb4.conf" >"$TOPO_DIR/bad.conf"
 sysctl_in net.ipv4.ip_forward=1
 daemon_start bad "$ns" lb ve0 "$TOPO_DIR/bad.conf"
 refused bad
 log=$(cat "$(daemon_log bad)")
 if ((${#REFUSAL[@]} == 0)) && grep -qE "^<3>$TOPO_DIR/bad.conf:4: " <<<"$log" &&
 	grep -qE "^<3>$TOPO_DIR/bad.conf:5: " <<<"$log" &&
-	grep -qx "<3>not starting: $TOPO_DIR/bad.conf has errors" <<<"$log"; then
-	e2e_ok "a configuration with errors: each logged as <3>FILE:LINE, exit 1, nothing attached or pinned"
+	grep -qE "^<4>$TOPO_DIR/bad.conf:6: warning: table-size 7 " <<<"$log" &&
+	grep -qx "<3>not starting: 2 errors in $TOPO_DIR/bad.conf" <<<"$log" &&
+	! grep -q "^<3>$TOPO_DIR/bad.conf: [0-9]* error" <<<"$log"; then
+	e2e_ok "a configuration with errors: each logged as <3>FILE:LINE, its warning as <4>, exit 1, nothing attached or pinned"
 else
 	e2e_fail "a configuration with errors is refused, each error logged" "${REFUSAL[@]}" "$log"
 fi
@@ -141,8 +144,9 @@ program=$(daemon_xdp_id "$ns" ve0)
 cp "$TOPO_DIR/lb46.conf" "$TOPO_DIR/lb-reload.conf"
 daemon_reload fwd-reload || e2e_bail "SIGHUP: RELOADING=1, READY=1" "$(cat "$(daemon_log fwd-reload)")"
 log=$(cat "$(daemon_log fwd-reload)")
-if grep -qF "<3>IPv6 forwarding is off on ve0, which this load balancer needs: set net.ipv6.conf.ve0.forwarding=1" <<<"$log" &&
-	grep -qx '<3>reload refused: forwarding is off for a family the new VIPs use; the running configuration stays' <<<"$log" &&
+# One line says both what is wrong and what the daemon did about it.
+if grep -qxF "<3>reload refused: IPv6 forwarding is off on ve0, which this load balancer needs: set net.ipv6.conf.ve0.forwarding=1 (or net.ipv6.conf.all.forwarding=1 for every interface); the running configuration stays" <<<"$log" &&
+	[ "$(grep -c '^<3>' <<<"$log")" = 1 ] &&
 	[ "$(daemon_ctl fwd-reload -j status | daemon_json 'len(j[0]["vips"])')" = 1 ] &&
 	[ "$(daemon_xdp_id "$ns" ve0)" = "$program" ]; then
 	e2e_ok "a reload adding an IPv6 VIP with IPv6 forwarding off: refused with the sysctl, the IPv4 VIP stays"

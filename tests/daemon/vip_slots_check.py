@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 
-SLOTS = 4096  # L3DSR_VIP_SLOTS
 
 
 def dump(pins, name, *lookup):
@@ -38,9 +37,11 @@ def main(pins):
             wanted[key_of(key)] = value["vip_index"]
             infos_wanted[value["vip_index"]] = value
     found = {}
-    for entry in dump(pins, "vip_slots"):
+    slots = dump(pins, "vip_slots")  # an array: every entry
+    half = len(slots) // 2  # L3DSR_VIP_SLOTS: the map is two halves
+    for entry in slots:
         index, slot = entry["formatted"]["key"], entry["formatted"]["value"]
-        if (index >= SLOTS) == (live == 2) and slot["key"]["protocol"]:
+        if (index >= half) == (live == 2) and slot["key"]["protocol"]:
             found[key_of(slot["key"])] = slot["vip_index"]
     if found != wanted:
         problems.append("live half %d holds %s; vips has %s" % (live, found, wanted))

@@ -1,9 +1,9 @@
 # tests/datapath/build.mk: the packet-level tests of the two XDP programs (tests/suites/datapath-*).
 
 DATAPATH_BUILD := $(BUILD)/tests/datapath
-# The rings are built by the daemon's own builder (src/maglev.c), as in production.
-DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o test_config.o report.o packet.o prng.o \
-	scenario_config.o) $(BUILD)/src/maglev.o $(BUILD)/src/vip_slots.o
+# The rings are built by the daemon's own builder (src/lb/maglev.c), as in production.
+DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o datapath_config.o report.o packet.o prng.o \
+	scenario_config.o) $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o lb/vip_slots.o)
 DATAPATH_GENERATED := $(addprefix $(DATAPATH_BUILD)/,scenario_config fixture_rows random_seeds)
 DATAPATH_PYTHON := $(wildcard tests/datapath/*.py) tests/datapath/topology.ip
 DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test)
@@ -21,7 +21,7 @@ $(DATAPATH_GENERATED:=.c): $(DATAPATH_PYTHON)
 	mv $@.tmp $@
 
 $(DATAPATH_GENERATED:=.o): %.o: %.c
-	$(CC) $(CFLAGS) -Itests/datapath -c -o $@ $<
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(DATAPATH_BUILD)/fixture_test: $(DATAPATH_BUILD)/fixture_rows.o
 $(DATAPATH_BUILD)/random_test: $(DATAPATH_BUILD)/random_seeds.o

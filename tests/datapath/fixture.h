@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "test_config.h"
+#include "datapath_config.h"
 
 enum fixture_program {
 	FIXTURE_LB,

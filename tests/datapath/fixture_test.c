@@ -13,7 +13,7 @@
 #include "fixture.h"
 #include "harness.h"
 #include "report.h"
-#include "test_config.h"
+#include "datapath_config.h"
 
 static struct harness lb_harness, backend_harness;
 

@@ -4,10 +4,10 @@
 Every row is {what, program, input, expected verdict, expected output}. The input is a scapy
 expression (kept as text beside the row, and in the generated C for failure messages). The
 expected output is built by scapy too, by evaluating the same expression again with the rewrite
-the design asks for (scenario.lb_rewrite / backend_restore) and letting scapy compute every
-checksum: nothing is ever taken from a program's output. Where the backend depends on the flow
-hash, a row lists one expected frame per backend of the VIP, and rows naming the same flow must
-land on the same one.
+docs/design.md section 1 asks for (scenario.lb_rewrite / backend_restore) and letting scapy
+compute every checksum: nothing is ever taken from a program's output. Where the backend
+depends on the flow hash, a row lists one expected frame per backend of the VIP, and rows naming
+the same flow must land on the same one.
 
 Usage: fixtures.py > fixture_rows.c (deterministic: the same output on every run).
 The configuration the rows run against is scenario.py's (scenario.py > scenario_config.c).
@@ -24,7 +24,7 @@ from scapy.packet import Raw
 import scenario
 from cemit import c_bytes, c_string
 from scenario import C4, C6, CONTEXT, R4, R6, TOPOLOGY, eth, ether, vip
-from topology import XDP_PASS
+from topology import XDP_DROP, XDP_PASS
 
 ROWS = []
 
@@ -72,12 +72,14 @@ def counters_of(specification, length):
     return out
 
 
-def lb(what, expression, forward=None, flow=None, flow_table=True, counters=()):
-    """A load-balancer row: FORWARD names the VIP the frame is for; None: passed untouched."""
+def lb(what, expression, forward=None, flow=None, flow_table=True, counters=(), drop=False):
+    """A load-balancer row: FORWARD names the VIP the frame is for; None: passed untouched, or
+    with DROP dropped untouched (a balanced VIP's packet the LB's kernel, which owns the VIP,
+    must not see)."""
     row = Row(what, "FIXTURE_LB", expression, flow=flow, flow_table=flow_table)
     row.input = build(expression)
     if forward is None:
-        row.verdict = XDP_PASS
+        row.verdict = XDP_DROP if drop else XDP_PASS
         row.outputs = [("", "the input, untouched", row.input)]
     else:
         owner = vip(forward)
@@ -208,11 +210,12 @@ def rows_lb_basic():
     lb("v4 TTL 255 is forwarded with TTL 254",
        "eth(IP(src=C4, dst='192.0.2.10', ttl=255)/TCP(sport=40005, dport=80, flags='S'))",
        forward="web4")
-    lb("v4 TTL 1 passes untouched",
+    lb("v4 TTL 1 to a balanced VIP is dropped (its kernel owns the VIP)",
        "eth(IP(src=C4, dst='192.0.2.10', ttl=1)/TCP(sport=40006, dport=80, flags='S'))",
-       counters=[("counters", "LB_COUNTER_TTL_EXPIRED")])
-    lb("v4 TTL 0 passes untouched",
-       "eth(IP(src=C4, dst='192.0.2.10', ttl=0)/TCP(sport=40006, dport=80, flags='S'))")
+       counters=[("counters", "LB_COUNTER_TTL_EXPIRED")], drop=True)
+    lb("v4 TTL 0 to a balanced VIP is dropped",
+       "eth(IP(src=C4, dst='192.0.2.10', ttl=0)/TCP(sport=40006, dport=80, flags='S'))",
+       drop=True)
     lb("v4 to a VIP with a table of 65537 slots",
        "eth(IP(src=C4, dst='192.0.2.70')/TCP(sport=40007, dport=80, flags='S'))",
        forward="bigring4")
@@ -273,6 +276,34 @@ def rows_lb_match():
        "/IP(src=C4, dst='192.0.2.10')/TCP(sport=40020, dport=80, flags='S')")
 
 
+def rows_lb_owned():
+    """The LB's kernel owns every VIP address (a local route): a balanced VIP's packet that is
+    not sent on is dropped, never passed; what no VIP balances is passed for the kernel to
+    answer (a ping, a reset)."""
+    lb("v4 TTL 0 to a port * VIP is dropped",
+       "eth(IP(src=C4, dst='192.0.2.20', ttl=0)/TCP(sport=40101, dport=7, flags='PA'))",
+       drop=True)
+    lb("v4 TTL 1 to a VIP address on a port without VIP passes untouched",
+       "eth(IP(src=C4, dst='192.0.2.10', ttl=1)/TCP(sport=40102, dport=443, flags='S'))",
+       counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
+    lb("v4 ICMP echo request with TTL 1 to a tcp VIP's address passes untouched",
+       "eth(IP(src=C4, dst='192.0.2.10', ttl=1)/ICMP(type=8, id=4, seq=1))")
+    lb("v4 TCP data to a VIP without backends is dropped",
+       "eth(IP(src=C4, dst='192.0.2.80')/TCP(sport=40103, dport=80, flags='PA', seq=5, ack=9)"
+       "/Raw(load=b'data'))",
+       counters=[("counters", "LB_COUNTER_NO_BACKEND")], drop=True)
+    lb("v4 TCP SYN to a VIP without backends is dropped",
+       "eth(IP(src=C4, dst='192.0.2.80')/TCP(sport=40104, dport=80, flags='S'))", drop=True)
+    lb("v4 ping to the address of a VIP without backends passes untouched",
+       "eth(IP(src=C4, dst='192.0.2.80')/ICMP(type=8, id=5, seq=1))")
+    lb("v6 TCP data to a VIP without backends is dropped",
+       "eth(IPv6(src=C6, dst='2001:db8:f::80')/TCP(sport=40105, dport=80, flags='PA'))",
+       counters=[("counters", "LB_COUNTER_NO_BACKEND")], drop=True)
+    lb("v6 TCP to the address of a VIP without backends on another port passes untouched",
+       "eth(IPv6(src=C6, dst='2001:db8:f::80')/TCP(sport=40106, dport=81, flags='S'))",
+       counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
+
+
 def rows_lb_ds():
     for ecn in range(4):
         lb("v4 ECN %d is kept, DSCP 46 becomes the VIP's 10" % ecn,
@@ -308,11 +339,15 @@ def rows_lb_ipv6():
     lb("v6 hop limit 2 is forwarded with hop limit 1",
        "eth(IPv6(src=C6, dst='2001:db8:f::10', hlim=2)/TCP(sport=40043, dport=80, flags='S'))",
        forward="web6")
-    lb("v6 hop limit 1 passes untouched",
+    lb("v6 hop limit 1 to a balanced VIP is dropped",
        "eth(IPv6(src=C6, dst='2001:db8:f::10', hlim=1)/TCP(sport=40043, dport=80, flags='S'))",
-       counters=[("counters", "LB_COUNTER_TTL_EXPIRED")])
-    lb("v6 hop limit 0 passes untouched",
-       "eth(IPv6(src=C6, dst='2001:db8:f::10', hlim=0)/TCP(sport=40043, dport=80, flags='S'))")
+       counters=[("counters", "LB_COUNTER_TTL_EXPIRED")], drop=True)
+    lb("v6 hop limit 0 to a balanced VIP is dropped",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10', hlim=0)/TCP(sport=40043, dport=80, flags='S'))",
+       drop=True)
+    lb("v6 hop limit 1 to a VIP address on a port without VIP passes untouched",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10', hlim=1)/TCP(sport=40043, dport=443, flags='S'))",
+       counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
     lb("v6 TCP to a VIP address on a port without VIP passes untouched",
        "eth(IPv6(src=C6, dst='2001:db8:f::10')/TCP(sport=40044, dport=443, flags='S'))",
        counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
@@ -359,9 +394,21 @@ def rows_lb_fragments():
         for index, part in enumerate(("first", "middle", "last")):
             lb("v4 %s fragment of a UDP datagram (%s)" % (part, name),
                "frag4(%s, %d)" % (datagram4 % (ip_id, port), index), forward="multi4", flow=name)
-    lb("v4 non-first fragment without a first fragment passes untouched",
+    lb("v4 non-first UDP fragment without a first fragment is dropped",
        "frag4(%s, 1)" % (datagram4 % (0x3333, 40062)),
-       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")])
+       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")], drop=True)
+    lb("v4 non-first TCP fragment to a tcp VIP's address without a first fragment is dropped",
+       "frag4(IP(src=C4, dst='192.0.2.10', id=0x3334)/TCP(sport=40064, dport=80, flags='PA')"
+       "/Raw(load=bytes(range(60))), 1)",
+       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")], drop=True)
+    lb("v4 non-first fragment of a ping to a tcp VIP's address passes untouched",
+       "frag4(IP(src=C4, dst='192.0.2.10', id=0x3335)/ICMP(type=8, id=2, seq=1)"
+       "/Raw(load=bytes(range(60))), 1)",
+       counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
+    lb("v4 non-first fragment of a ping to a protocol any VIP's address is dropped",
+       "frag4(IP(src=C4, dst='192.0.2.30', id=0x3336)/ICMP(type=8, id=3, seq=1)"
+       "/Raw(load=bytes(range(60))), 1)",
+       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")], drop=True)
     lb("v4 first fragment of a TCP segment to a single-backend VIP",
        "frag4(IP(src=C4, dst='192.0.2.10', id=0x4444)/TCP(sport=40063, dport=80, flags='PA')"
        "/Raw(load=bytes(range(60))), 0)", forward="web4")
@@ -374,9 +421,13 @@ def rows_lb_fragments():
             lb("v6 %s fragment of a UDP datagram (%s)" % (part, name),
                "frag6(%s, %d)" % (datagram6 % (fragment_id, port), index), forward="multi6",
                flow=name)
-    lb("v6 non-first fragment without a first fragment passes untouched",
+    lb("v6 non-first UDP fragment without a first fragment is dropped",
        "frag6(%s, 1)" % (datagram6 % (0x33333333, 40072)),
-       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")])
+       counters=[("counters", "LB_COUNTER_FRAGMENTS_UNTRACKED")], drop=True)
+    lb("v6 non-first fragment of a ping to a tcp VIP's address passes untouched",
+       "frag6(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrFragment(id=0x33333334)"
+       "/ICMPv6EchoRequest(id=2, seq=1, data=bytes(range(120))), 1)",
+       counters=[("counters", "LB_COUNTER_UNKNOWN_PORT")])
 
 
 def rows_lb_icmp():
@@ -437,9 +488,10 @@ def rows_lb_icmp():
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))",
        forward="web4")
-    lb("v4 ICMP frag-needed with TTL 1 passes untouched",
+    lb("v4 ICMP frag-needed with TTL 1 about a balanced flow is dropped",
        "eth(IP(src=R4, dst='192.0.2.10', ttl=1)/ICMP(type=3, code=4, nexthopmtu=1400)"
-       "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))")
+       "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=80, dport=41100, flags='A')))",
+       counters=[("counters", "LB_COUNTER_TTL_EXPIRED")], drop=True)
     lb("v4 ICMP error quoting a port without VIP passes untouched",
        "eth(IP(src=R4, dst='192.0.2.10')/ICMP(type=3, code=4, nexthopmtu=1400)"
        "/quote(IP(src='192.0.2.10', dst=C4)/TCP(sport=9999, dport=41101, flags='A')))")
@@ -656,15 +708,15 @@ def emit_table(out):
 
 
 def main():
-    for rows in (rows_lb_basic, rows_lb_match, rows_lb_ds, rows_lb_ipv6, rows_lb_fragments,
-                 rows_lb_icmp, rows_lb_truncated, rows_lb_fib, rows_backend):
+    for rows in (rows_lb_basic, rows_lb_match, rows_lb_owned, rows_lb_ds, rows_lb_ipv6,
+                 rows_lb_fragments, rows_lb_icmp, rows_lb_truncated, rows_lb_fib, rows_backend):
         rows()
     names = [row.what for row in ROWS]
     duplicate = {name for name in names if names.count(name) > 1}
     assert not duplicate, "rows with the same name: %s" % duplicate
     out = ["/* Generated by tests/datapath/fixtures.py: do not edit. */\n",
            "#include <linux/bpf.h>\n#include <stddef.h>\n\n",
-           "#include \"fixture.h\"\n\n"]
+           "#include \"tests/datapath/fixture.h\"\n\n"]
     for number, row in enumerate(ROWS):
         if row.program != "FIXTURE_SPREAD":
             emit_row(out, number, row)

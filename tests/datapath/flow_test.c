@@ -21,10 +21,10 @@
 #include <time.h>
 
 #include "harness.h"
-#include "maglev.h"
+#include "src/lb/maglev.h"
 #include "packet.h"
-#include "test_config.h"
-#include "vip_slots.h"
+#include "datapath_config.h"
+#include "src/lb/vip_slots.h"
 
 #define FLOW_BACKENDS		  4
 #define FLOW_TABLE_SIZE		  251
@@ -160,7 +160,7 @@ static int flow_remembered(uint16_t source_port, uint32_t *backend_id)
 	return bpf_map_lookup_elem(harness_map_fd(&lb, "flows"), &key, backend_id) == 0;
 }
 
-/* Every slot of the VIP's ring to backend INDEX (or MAGLEV_EMPTY): what a drain leaves. */
+/* Every slot of the VIP's ring to backend INDEX (or LB_RING_SLOT_EMPTY): what a drain leaves. */
 static void ring_fill(uint32_t backend_id)
 {
 	static uint32_t ring[FLOW_TABLE_SIZE];
@@ -401,21 +401,24 @@ static void test_syn_with_flow_table_off_follows_the_ring(void **state)
 	assert_int_equal(flow_send_flags(port, FLOW_TCP_SYN, NULL), other);
 }
 
-/* All backends drained (weight 0): every slot empty, a new flow is passed untouched. */
-static void test_empty_ring_passes_new_flows(void **state)
+/*
+ * All backends drained (weight 0): every slot empty, a new flow is dropped, counted: passed, the
+ * LB's kernel, which owns the VIP, would answer it with a reset.
+ */
+static void test_empty_ring_drops_new_flows(void **state)
 {
 	uint64_t no_backend = counter_packets(LB_COUNTER_NO_BACKEND);
 	uint32_t verdict = XDP_ABORTED;
 
 	(void)state;
-	ring_fill(MAGLEV_EMPTY);
+	ring_fill(LB_RING_SLOT_EMPTY);
 	assert_int_equal(flow_send(next_port++, &verdict), -1);
-	assert_int_equal(verdict, XDP_PASS);
+	assert_int_equal(verdict, XDP_DROP);
 	assert_int_equal(counter_packets(LB_COUNTER_NO_BACKEND) - no_backend, 1);
 }
 
-/* No ring at all (the daemon has not plugged one in yet): passed untouched, counted. */
-static void test_missing_ring_passes_new_flows(void **state)
+/* No ring at all (the daemon has not plugged one in yet): dropped, counted, as above. */
+static void test_missing_ring_drops_new_flows(void **state)
 {
 	uint64_t no_backend = counter_packets(LB_COUNTER_NO_BACKEND);
 	uint32_t verdict = XDP_ABORTED, vip_index = 0;
@@ -423,7 +426,7 @@ static void test_missing_ring_passes_new_flows(void **state)
 	(void)state;
 	assert_int_equal(bpf_map_delete_elem(harness_map_fd(&lb, "maglev_rings"), &vip_index), 0);
 	assert_int_equal(flow_send(next_port++, &verdict), -1);
-	assert_int_equal(verdict, XDP_PASS);
+	assert_int_equal(verdict, XDP_DROP);
 	assert_int_equal(counter_packets(LB_COUNTER_NO_BACKEND) - no_backend, 1);
 }
 
@@ -497,10 +500,9 @@ int main(void)
 		      test_syn_over_the_insert_limit_honours_the_table),
 	    FLOW_TEST("flow table off: a SYN follows the ring and is not remembered",
 		      test_syn_with_flow_table_off_follows_the_ring),
-	    FLOW_TEST("a VIP whose ring slots are all empty passes new flows untouched",
-		      test_empty_ring_passes_new_flows),
-	    FLOW_TEST("a VIP without a ring passes new flows untouched",
-		      test_missing_ring_passes_new_flows),
+	    FLOW_TEST("a VIP whose ring slots are all empty drops new flows",
+		      test_empty_ring_drops_new_flows),
+	    FLOW_TEST("a VIP without a ring drops new flows", test_missing_ring_drops_new_flows),
 	    FLOW_TEST("vip_slots leads a VIP's key before vips; without it vips does",
 		      test_vip_slots_lead_before_vips),
 	};

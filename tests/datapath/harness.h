@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "l3dsr_common.h"
+#include "bpf/l3dsr_common.h"
 
 /* Largest frame the tests send or receive (bpf_prog_test_run keeps XDP frames within a page). */
 #define HARNESS_FRAME_MAX 2048

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "l3dsr_common.h"
+#include "bpf/l3dsr_common.h"
 
 #define PACKET_ETHERNET_LENGTH 14
 

@@ -21,7 +21,7 @@
 #include "prng.h"
 #include "random_seeds.h"
 #include "report.h"
-#include "test_config.h"
+#include "datapath_config.h"
 
 #define RANDOM_DEFAULT_FRAMES 100000
 #define RANDOM_EXAMPLES	      3 /* failing frames shown per property */
@@ -81,7 +81,10 @@ static void frame_set_destination(struct frame *frame)
 		address = vip->address;
 		break;
 	case 1:
-		address = vip->backends[prng_below((uint32_t)vip->backend_count)].address;
+		/* A VIP without backends has none to aim at: its own address then. */
+		address = vip->backend_count
+			      ? vip->backends[prng_below((uint32_t)vip->backend_count)].address
+			      : vip->address;
 		break;
 	case 2:
 		address =
@@ -236,7 +239,8 @@ enum property_id {
 
 static struct property properties[PROPERTY_COUNT] = {
     [PROPERTY_RAN] = {.what = "every frame ran through both programs"},
-    [PROPERTY_LB_VERDICT] = {.what = "every LB verdict is XDP_PASS, XDP_TX or XDP_REDIRECT"},
+    [PROPERTY_LB_VERDICT] = {.what = "every LB verdict is XDP_PASS, XDP_TX, XDP_REDIRECT, or "
+				     "XDP_DROP of an untouched frame"},
     [PROPERTY_BACKEND_VERDICT] = {.what = "every backend verdict is XDP_PASS"},
     [PROPERTY_LENGTH] = {.what = "no program changed a frame's length"},
     [PROPERTY_LB_NOT_VIP_UNTOUCHED] = {.what = "LB: a frame not addressed to a VIP address "
@@ -245,8 +249,8 @@ static struct property properties[PROPERTY_COUNT] = {
 						      "local address comes out byte-identical"},
     [PROPERTY_LB_REWRITE_TO_BACKEND] = {.what = "LB: a frame sent on or changed goes to a "
 						"backend of a VIP at its destination"},
-    [PROPERTY_LB_TTL] = {.what = "LB: TTL <= 1 passes untouched; sent on with TTL - 1; passed "
-				 "rewritten with the TTL kept"},
+    [PROPERTY_LB_TTL] = {.what = "LB: TTL <= 1 is never sent on nor rewritten; sent on with "
+				 "TTL - 1; passed rewritten with the TTL kept"},
     [PROPERTY_BACKEND_RESTORE_TO_VIP] = {.what = "backend: a changed frame goes to a VIP of "
 						 "its family"},
     [PROPERTY_IPV4_HEADER_CHECKSUM] = {.what = "a valid IPv4 header checksum stays valid"},
@@ -342,7 +346,7 @@ static void checksums_check(size_t number, const struct frame *input,
 		property_fail(PROPERTY_TRANSPORT_CHECKSUM, number, input, output);
 }
 
-/* For a frame the LB changed or sent on: the TTL rule of the design (steps 2 and 5). */
+/* For a frame the LB changed or sent on: the TTL rule, docs/design.md section 1.1 steps 5 and 8. */
 static int lb_ttl_right(int family, const struct frame *input, const struct harness_result *output)
 {
 	size_t offset = family == 4 ? 22 : 21;
@@ -365,8 +369,9 @@ static void lb_check(size_t number, const struct frame *input, const struct harn
 		lb_verdicts[output->verdict]++;
 	else
 		lb_verdicts[XDP_REDIRECT + 1]++;
-	if (output->verdict != XDP_PASS && output->verdict != XDP_TX &&
-	    output->verdict != XDP_REDIRECT)
+	if ((output->verdict != XDP_PASS && output->verdict != XDP_TX &&
+	     output->verdict != XDP_REDIRECT && output->verdict != XDP_DROP) ||
+	    (output->verdict == XDP_DROP && !frame_unchanged(input, output)))
 		property_fail(PROPERTY_LB_VERDICT, number, input, output);
 	if (output->length != input->length)
 		property_fail(PROPERTY_LENGTH, number, input, output);
@@ -375,7 +380,10 @@ static void lb_check(size_t number, const struct frame *input, const struct harn
 			property_fail(PROPERTY_LB_NOT_VIP_UNTOUCHED, number, input, output);
 		return;
 	}
-	if (output->verdict == XDP_PASS && frame_unchanged(input, output))
+	/* Passed as it came (not balanced: the LB's kernel answers it), or dropped (balanced,
+	 * but not to be sent on: the kernel, which owns the VIP, must not see it). */
+	if ((output->verdict == XDP_PASS || output->verdict == XDP_DROP) &&
+	    frame_unchanged(input, output))
 		return;
 	lb_rewritten++;
 	lb_rewritten_mutated += input->mutations != 0;
@@ -490,12 +498,13 @@ int main(void)
 		return 1;
 	}
 	random_run(&lb, &backend);
-	printf("# LB verdicts: %zu XDP_PASS, %zu XDP_TX, %zu XDP_REDIRECT, %zu other; "
-	       "%zu frames rewritten by the LB (%zu of them mutated), %zu restored by the backend "
-	       "(%zu mutated)\n",
-	       lb_verdicts[XDP_PASS], lb_verdicts[XDP_TX], lb_verdicts[XDP_REDIRECT],
-	       lb_verdicts[XDP_ABORTED] + lb_verdicts[XDP_DROP] + lb_verdicts[XDP_REDIRECT + 1],
-	       lb_rewritten, lb_rewritten_mutated, backend_restored, backend_restored_mutated);
+	printf(
+	    "# LB verdicts: %zu XDP_PASS, %zu XDP_TX, %zu XDP_REDIRECT, %zu XDP_DROP, %zu other; "
+	    "%zu frames rewritten by the LB (%zu of them mutated), %zu restored by the backend "
+	    "(%zu mutated)\n",
+	    lb_verdicts[XDP_PASS], lb_verdicts[XDP_TX], lb_verdicts[XDP_REDIRECT],
+	    lb_verdicts[XDP_DROP], lb_verdicts[XDP_ABORTED] + lb_verdicts[XDP_REDIRECT + 1],
+	    lb_rewritten, lb_rewritten_mutated, backend_restored, backend_restored_mutated);
 
 	for (size_t i = 0; i < PROPERTY_COUNT; i++)
 		tests[i] = (struct CMUnitTest){.name = properties[i].what,

@@ -21,7 +21,7 @@
 #include "packet.h"
 #include "prng.h"
 #include "report.h"
-#include "test_config.h"
+#include "datapath_config.h"
 
 #define ROUNDTRIP_FLOWS_PER_KIND 5000
 #define ROUNDTRIP_DSCP_VIPS	 24 /* per family: 48 of the 63 codes */

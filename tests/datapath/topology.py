@@ -13,7 +13,7 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # The verdicts of linux/bpf.h's enum xdp_action, by the names the C code uses.
-XDP_PASS, XDP_TX, XDP_REDIRECT = "XDP_PASS", "XDP_TX", "XDP_REDIRECT"
+XDP_PASS, XDP_TX, XDP_REDIRECT, XDP_DROP = "XDP_PASS", "XDP_TX", "XDP_REDIRECT", "XDP_DROP"
 
 
 class Path:

@@ -10,11 +10,9 @@ $(HEALTH_PROBE_TEST): $(HEALTH_BUILD)/probe_reply_test.o $(BUILD)/tests/datapath
 		$(BUILD)/tests/datapath/packet.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lcmocka
 
-$(HEALTH_BUILD)/probe_reply_test.o: override CFLAGS += -Itests/datapath
-
 # The probe's pieces without a network: HTTP request and status line, outcomes, the port pool.
 HEALTH_UNIT_TEST := $(HEALTH_BUILD)/probe_unit_test
 TEST_PROGRAMS += $(HEALTH_UNIT_TEST)
-$(HEALTH_UNIT_TEST): $(HEALTH_BUILD)/probe_unit_test.o $(addprefix $(BUILD)/src/,probe_http.o \
-		probe_outcome.o probe_ports.o log.o)
+$(HEALTH_UNIT_TEST): $(HEALTH_BUILD)/probe_unit_test.o $(addprefix $(BUILD)/src/,health/probe_http.o \
+		health/probe_outcome.o health/probe_ports.o common/log.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBBPF_LIBS) -lcmocka

@@ -16,8 +16,8 @@
 #include <linux/bpf.h>
 #include <netinet/in.h>
 
-#include "harness.h"
-#include "packet.h"
+#include "tests/datapath/harness.h"
+#include "tests/datapath/packet.h"
 
 #define PROBE_FIRST_PORT 61000
 #define PROBE_PORT_COUNT 100

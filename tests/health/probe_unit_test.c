@@ -12,9 +12,9 @@
 #include <cmocka.h>
 #include <unistd.h>
 
-#include "probe_http.h"
-#include "probe_outcome.h"
-#include "probe_ports.h"
+#include "src/health/probe_http.h"
+#include "src/health/probe_outcome.h"
+#include "src/health/probe_ports.h"
 
 static int status_of(const char *text, uint16_t *status)
 {

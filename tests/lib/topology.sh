@@ -499,9 +499,10 @@ topology_running() {
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
-# Waits up to 3 s for PID to exit after SIGTERM, then SIGKILLs it; collects it if it is ours.
+# Waits up to 10 s for PID to exit after SIGTERM, then SIGKILLs it; collects it if it is ours.
+# (l3dsrd --role lb forwards for stop-delay, 3 s by default, after a SIGTERM.)
 topology_reap() {
-	local pid=$1 tries=30
+	local pid=$1 tries=100
 	while ((tries--)) && topology_running "$pid"; do
 		sleep 0.1
 	done

@@ -5,9 +5,11 @@ MAGLEV_TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 TEST_PROGRAMS += $(BUILD)/tests/maglev/maglev_test $(BUILD)/tests/maglev/maglev_measure
 
 $(BUILD)/tests/maglev/maglev_test: $(BUILD)/tests/maglev/maglev_test.o \
-		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/maglev.o
+		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/lb/maglev.o \
+		$(BUILD)/src/common/prime.o $(BUILD)/src/lb/lb_fingerprint.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $(MAGLEV_TEST_WRAP) -o $@ $^ -lcmocka
 
 $(BUILD)/tests/maglev/maglev_measure: $(BUILD)/tests/maglev/maglev_measure.o \
-		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/maglev.o
+		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/lb/maglev.o \
+		$(BUILD)/src/common/prime.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^

@@ -20,10 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "maglev.h"
+#include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
-#define TABLE_SIZE   65537
+#define TABLE_SIZE   L3DSR_DEFAULT_TABLE_SIZE
 #define MAX_BACKENDS 1000
 
 enum population {
@@ -83,7 +83,7 @@ static void plain_build(const struct maglev_backend *backends, size_t count, uin
 			max_weight = backends[i].weight;
 	}
 	for (uint32_t slot = 0; slot < TABLE_SIZE; slot++)
-		table[slot] = MAGLEV_EMPTY;
+		table[slot] = LB_RING_SLOT_EMPTY;
 	while (filled < TABLE_SIZE) {
 		for (size_t i = 0; i < count && filled < TABLE_SIZE; i++) {
 			uint32_t claims = backends[i].weight;
@@ -100,7 +100,7 @@ static void plain_build(const struct maglev_backend *backends, size_t count, uin
 					slot = (uint32_t)((offsets[i] +
 							   (uint64_t)next[i]++ * skips[i]) %
 							  TABLE_SIZE);
-				} while (table[slot] != MAGLEV_EMPTY);
+				} while (table[slot] != LB_RING_SLOT_EMPTY);
 				table[slot] = backends[i].id;
 				filled++;
 			}

@@ -1,6 +1,6 @@
 /* maglev_reference.c: a plain rewrite of maglev_build's rule, to check it and to compare clocks. */
 /*
- * Written from the rule in docs/maglev.md, not from src/maglev.c: no groups, no shared steps,
+ * Written from the rule in docs/maglev.md, not from src/lb/maglev.c: no groups, no shared steps,
  * one heap entry per backend, and the capacities found by repeated search instead of sorting.
  * Slow (N log N per visit is fine here), obvious, and with maglev_build's clock it must give
  * byte for byte the same tables.
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maglev_reference.h"
+#include "src/common/prime.h"
 
 struct walker {
 	uint64_t time; /* the visit is at time / divisor */
@@ -110,7 +111,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 		err = -ENOMEM;
 		goto out;
 	}
-	if (!maglev_is_prime(size)) {
+	if (!prime_test(size)) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -135,7 +136,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 		goto out;
 	}
 	for (uint32_t slot = 0; slot < size; slot++)
-		table[slot] = MAGLEV_EMPTY;
+		table[slot] = LB_RING_SLOT_EMPTY;
 	if (weighted == 0)
 		goto out;
 	reference_capacities(heap, weighted, size);
@@ -151,7 +152,7 @@ int maglev_reference_build(const struct maglev_backend *backends, size_t count, 
 	while (free_slots > 0) {
 		struct walker *top = &heap[0];
 
-		if (table[top->slot] == MAGLEV_EMPTY) {
+		if (table[top->slot] == LB_RING_SLOT_EMPTY) {
 			table[top->slot] = ids[top->index];
 			top->room--;
 			free_slots--;

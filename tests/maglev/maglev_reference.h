@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "maglev.h"
+#include "src/lb/maglev.h"
 
 /* When backend i, of weight w, visits position p of its list. */
 enum maglev_reference_clock {

@@ -1,4 +1,5 @@
-/* maglev_test.c: unit tests of the Maglev table builder (src/maglev.c), run by tests/suites/maglev.
+/* maglev_test.c: unit tests of the Maglev table builder (src/lb/maglev.c), run by
+ * tests/suites/maglev.
  */
 /*
  * Shares are compared with the fair share F = M * weight / total weight. "Within P %" means
@@ -19,10 +20,12 @@
 
 #include <cmocka.h>
 
-#include "maglev.h"
+#include "src/common/prime.h"
+#include "src/lb/lb_fingerprint.h"
+#include "src/lb/maglev.h"
 #include "maglev_reference.h"
 
-#define TABLE_SIZE	 65537
+#define TABLE_SIZE	 L3DSR_DEFAULT_TABLE_SIZE
 #define SMALL_TABLE_SIZE 251
 #define MAX_BACKENDS	 320
 
@@ -241,11 +244,11 @@ static void test_all_weights_0_or_no_backend_gives_empty_table(void **state)
 	memset(table, 0, sizeof(table));
 	build(backends, 3, TABLE_SIZE, 0, table);
 	for (uint32_t slot = 0; slot < TABLE_SIZE; slot++)
-		assert_int_equal(table[slot], MAGLEV_EMPTY);
+		assert_int_equal(table[slot], LB_RING_SLOT_EMPTY);
 	memset(table, 0, sizeof(table));
 	build(NULL, 0, SMALL_TABLE_SIZE, 0, table);
 	for (uint32_t slot = 0; slot < SMALL_TABLE_SIZE; slot++)
-		assert_int_equal(table[slot], MAGLEV_EMPTY);
+		assert_int_equal(table[slot], LB_RING_SLOT_EMPTY);
 }
 
 static void test_as_many_backends_as_slots_get_one_each(void **state)
@@ -422,6 +425,57 @@ static void test_order_and_ids_do_not_matter(void **state)
 	}
 }
 
+/* The fingerprint is of addresses, not ids: the shuffled input with other ids gives the same. */
+static void test_fingerprint_ignores_order_and_ids(void **state)
+{
+	size_t count = 100;
+
+	test_order_and_ids_do_not_matter(state);
+	assert_int_equal(lb_fingerprint(11, TABLE_SIZE, table, backends, count),
+			 lb_fingerprint(11, TABLE_SIZE, other_table, other_backends, count));
+}
+
+/* Another seed, a backend less, another size or no backend at all: another fingerprint. */
+static void test_fingerprint_follows_the_table(void **state)
+{
+	uint64_t full, other;
+
+	(void)state;
+	make_backends(backends, 10, 1);
+	build(backends, 10, TABLE_SIZE, 3, table);
+	full = lb_fingerprint(3, TABLE_SIZE, table, backends, 10);
+	build(backends, 10, TABLE_SIZE, 4, table);
+	assert_int_not_equal(lb_fingerprint(4, TABLE_SIZE, table, backends, 10), full);
+	build(backends, 9, TABLE_SIZE, 3, table);
+	assert_int_not_equal(lb_fingerprint(3, TABLE_SIZE, table, backends, 9), full);
+	build(backends, 10, 1009, 3, table);
+	other = lb_fingerprint(3, 1009, table, backends, 10);
+	assert_int_not_equal(other, full);
+	for (size_t i = 0; i < 10; i++)
+		backends[i].weight = 0;
+	build(backends, 10, 1009, 3, table);
+	assert_int_not_equal(lb_fingerprint(3, 1009, table, backends, 10), other);
+}
+
+/*
+ * Pinned: what l3dsrd showed for web4 of tests/daemon/announce.sh (198.51.100.11 and .12, hash
+ * seed 0, table size 1009). LBs of different versions must agree on it, so it never changes.
+ */
+static void test_fingerprint_golden(void **state)
+{
+	char text[17];
+
+	(void)state;
+	make_key(10, backends[0].key);
+	make_key(11, backends[1].key);
+	backends[0].weight = backends[1].weight = 1;
+	backends[0].id = 7;
+	backends[1].id = 3;
+	build(backends, 2, 1009, 0, table);
+	lb_fingerprint_format(lb_fingerprint(0, 1009, table, backends, 2), text);
+	assert_string_equal(text, "d57d35fc3c1c0a3d");
+}
+
 static void test_repeated_builds_are_byte_identical(void **state)
 {
 	(void)state;
@@ -477,7 +531,7 @@ static void test_golden_checksum(void **state)
 
 static void test_permutation_ranges(void **state)
 {
-	static const uint32_t sizes[] = {2, 3, 251, TABLE_SIZE, 1048573};
+	static const uint32_t sizes[] = {2, 3, 251, TABLE_SIZE, L3DSR_MAX_TABLE_SIZE};
 
 	(void)state;
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
@@ -563,9 +617,9 @@ static void test_is_prime(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(primes) / sizeof(primes[0]); i++)
-		assert_true(maglev_is_prime(primes[i]));
+		assert_true(prime_test(primes[i]));
 	for (size_t i = 0; i < sizeof(composites) / sizeof(composites[0]); i++)
-		assert_false(maglev_is_prime(composites[i]));
+		assert_false(prime_test(composites[i]));
 	/* agrees with a sieve of Eratosthenes below 100000 */
 	composite[0] = composite[1] = 1;
 	for (uint32_t n = 2; n * n < sizeof(composite); n++)
@@ -573,7 +627,18 @@ static void test_is_prime(void **state)
 			for (uint32_t multiple = n * n; multiple < sizeof(composite); multiple += n)
 				composite[multiple] = 1;
 	for (uint32_t n = 0; n < sizeof(composite); n++)
-		assert_int_equal(maglev_is_prime(n), !composite[n]);
+		assert_int_equal(prime_test(n), !composite[n]);
+	/* prime_next, what the table-size message suggests: the sieve's next prime (gaps below
+	 * 100000 are under 100, so the search stays inside the sieve) */
+	for (uint32_t n = 0; n + 100 < sizeof(composite); n++) {
+		uint32_t next = n;
+
+		while (composite[next])
+			next++;
+		assert_int_equal(prime_next(n), next);
+	}
+	assert_int_equal(prime_next(1048572), 1048573);
+	assert_int_equal(prime_next(4294967280U), 4294967291U);
 }
 
 #define TEST_WITH(function, text, state)                                                           \
@@ -600,7 +665,7 @@ int main(void)
 	    TEST_WITH(test_weight_0_takes_no_slot_and_equals_removal,
 		      "weight 0 takes no slot: same table as without it", NULL),
 	    TEST_WITH(test_all_weights_0_or_no_backend_gives_empty_table,
-		      "all weights 0, or no backend: every slot MAGLEV_EMPTY", NULL),
+		      "all weights 0, or no backend: every slot LB_RING_SLOT_EMPTY", NULL),
 	    TEST_WITH(test_as_many_backends_as_slots_get_one_each,
 		      "as many backends as slots: one slot each", NULL),
 	    TEST_WITH(test_remove_one_moves_at_most_1_percent,
@@ -631,6 +696,13 @@ int main(void)
 		      "shuffled input, other ids: every slot keeps its backend address", NULL),
 	    TEST_WITH(test_repeated_builds_are_byte_identical, "repeated builds are byte-identical",
 		      NULL),
+	    TEST_WITH(test_fingerprint_ignores_order_and_ids,
+		      "fingerprint: shuffled input, other ids, the same fingerprint", NULL),
+	    TEST_WITH(test_fingerprint_follows_the_table,
+		      "fingerprint: another seed, backend set, size or an empty table changes it",
+		      NULL),
+	    TEST_WITH(test_fingerprint_golden,
+		      "fingerprint of 198.51.100.11 and .12, seed 0, size 1009 pinned", NULL),
 	    TEST_WITH(test_seed_changes_the_table, "another hash seed gives another table", NULL),
 	    TEST_WITH(test_golden_checksum,
 		      "golden checksum of one table and golden offset/skip pinned", NULL),
@@ -642,7 +714,9 @@ int main(void)
 	    TEST_WITH(test_allocation_failure_gives_enomem,
 		      "-ENOMEM at every allocation failure, nothing leaked", NULL),
 	    TEST_WITH(test_is_prime,
-		      "maglev_is_prime agrees with known values and a sieve below 100000", NULL),
+		      "prime_test agrees with known values and a sieve below 100000, prime_next "
+		      "with both",
+		      NULL),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

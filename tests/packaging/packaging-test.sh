@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # packaging-test.sh: builds the .deb and the .rpm (make reuses them when nothing changed) and
-# checks what they hold against DESIGN.md section 4: payload file lists, modes, conffiles,
+# checks what they hold against docs/design.md section 4: payload file lists, modes, conffiles,
 # maintainer scripts, dependencies, lintian; and `make install DESTDIR=` the same way. Prints TAP.
 set -u
 
@@ -11,8 +11,8 @@ cd "$root" || exit 1
 
 . "$root/tests/install/tap.sh"
 
-# DESIGN.md section 4, as "MODE PATH" lines; UNITDIR ($1) differs between Debian and Fedora,
-# and so does the documentation directory ($2) that holds the BIRD and FRR examples.
+# docs/design.md section 4, as "MODE PATH" lines; UNITDIR ($1) differs between Debian and
+# Fedora, and so may the documentation directory ($2) that holds the BIRD and FRR examples.
 layout() {
 	cat <<EOF
 0755 /usr/sbin/l3dsrd
@@ -63,7 +63,7 @@ make_install_layout() {
 
 # ---- the .deb ----
 check "Makefile, debian/changelog and rpm/l3dsr.spec name the same version" versions_agree
-check "make install DESTDIR= installs exactly DESIGN.md section 4's layout" make_install_layout
+check "make install DESTDIR= installs exactly docs/design.md section 4's layout" make_install_layout
 check "make deb builds the package (dpkg-buildpackage -us -uc -b from a clean copy)" \
 	make -s deb
 deb=$(ls build/deb/l3dsr_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n 1)

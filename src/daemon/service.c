@@ -1,0 +1,579 @@
+/*
+ * service.c: the one XDP instance a daemon runs on its interface: load the object, fill the
+ * maps, attach or adopt, reload in place, detach and unpin.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/daemon/attach.h"
+#include "src/daemon/forwarding.h"
+#include "src/common/log.h"
+#include "src/common/maps.h"
+#include "src/status/metrics.h"
+#include "src/daemon/notify.h"
+#include "src/common/pins.h"
+#include "src/daemon/service.h"
+
+/* One log line per line of the parser's report, at the priority its severity deserves. */
+static void log_config_line(void *context, bool warning, const char *line)
+{
+	(void)context;
+	log_message(warning ? LOG_PRIORITY_WARNING : LOG_PRIORITY_ERROR, "%s", line);
+}
+
+int service_parse_config(const char *path, enum l3dsr_role role, struct l3dsr_config *config)
+{
+	return config_parse_reported(path, role, config, log_config_line, NULL);
+}
+
+/* The health checks answer here (fail-open included); before they start, every backend is up. */
+static bool service_backend_up(void *context, const struct vip_config *vip,
+			       const struct backend_config *backend)
+{
+	const struct service *service = context;
+
+	return !service->checks_started || health_in_table(&service->health, vip, backend);
+}
+
+/* What the announcement asks: the checks' own verdict, fail-open aside (a VIP kept balancing
+ * over down backends is not one to attract traffic to). */
+static bool service_backend_checked_up(void *context, const struct vip_config *vip,
+				       const struct backend_config *backend)
+{
+	const struct service *service = context;
+
+	return !service->checks_started || health_up(&service->health, vip, backend);
+}
+
+static void write_statistics(struct service *service);
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec now;
+
+	clock_gettime(clock, &now);
+	return (uint64_t)now.tv_sec * 1000000000 + (uint64_t)now.tv_nsec;
+}
+
+static int load_object(const struct service *service, const struct l3dsr_config *config,
+		       struct loaded_object *object)
+{
+	struct loader_map_size sizes[] = {{"flows", config->flow_table_size}};
+	bool lb = service->role == ROLE_LB;
+
+	return loader_load(service->object_path, lb ? "l3dsr_lb" : "l3dsr_backend",
+			   service->pin_dir, sizes, lb ? 1 : 0, object);
+}
+
+/* Points the map handles at OBJECT's maps and brings them to CONFIG. */
+static int fill_maps(struct service *service, const struct loaded_object *object,
+		     const struct l3dsr_config *config)
+{
+	int result;
+
+	if (service->role == ROLE_LB) {
+		result = lb_maps_find(object, &service->instance, &service->lb);
+		if (!result)
+			result = lb_maps_apply(&service->lb, config, service_backend_up, service,
+					       &service->lb_summary);
+		return result;
+	}
+	result = backend_maps_find(object, &service->instance, &service->backend);
+	if (!result)
+		result = backend_maps_apply(&service->backend, config);
+	if (!result)
+		result = backend_maps_refresh_addresses(&service->backend, service->ifname,
+							&service->local_address_count);
+	return result;
+}
+
+/* Copies TEXT into a fixed field, cut to fit: these fields are for display only. */
+static void copy_text(char *field, size_t size, const char *text)
+{
+	size_t length = strnlen(text, size - 1);
+
+	memcpy(field, text, length);
+	field[length] = '\0';
+}
+
+static void write_info(const struct service *service)
+{
+	struct instance_info info = {
+	    .version = INSTANCE_INFO_VERSION,
+	    .role = service->role,
+	    .xdp_mode = service->mode,
+	    .ifindex = service->ifindex,
+	    .pid = getpid(),
+	    .started_realtime_ns = service->started_realtime_ns,
+	};
+	char *config_path = realpath(service->config_path, NULL);
+	char *object_path = realpath(service->object_path, NULL);
+	int result;
+
+	copy_text(info.ifname, sizeof(info.ifname), service->ifname);
+	copy_text(info.config_path, sizeof(info.config_path),
+		  config_path ? config_path : service->config_path);
+	copy_text(info.object_path, sizeof(info.object_path),
+		  object_path ? object_path : service->object_path);
+	free(config_path);
+	free(object_path);
+	result = instance_write_info(&service->instance, &info);
+	if (result)
+		log_errno(LOG_PRIORITY_WARNING, result, "cannot record this instance for l3dsrctl");
+}
+
+static __u32 program_id(const struct loaded_object *object)
+{
+	struct bpf_prog_info info = {0};
+	__u32 length = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(object->program), &info, &length))
+		return 0;
+	return info.id;
+}
+
+/* The families the load balancer's VIPs use, for the forwarding check. */
+static void vip_families(const struct l3dsr_config *config, bool *ipv4, bool *ipv6)
+{
+	*ipv4 = *ipv6 = false;
+	for (size_t i = 0; i < config->vip_count; i++) {
+		*ipv4 |= config->vips[i].address.family == AF_INET;
+		*ipv6 |= config->vips[i].address.family == AF_INET6;
+	}
+}
+
+int service_start(struct service *service)
+{
+	char link_path[PATH_MAX];
+	bool ipv4, ipv6, adopted = false;
+	__u32 link_id, old_program = 0;
+	int link_fd = -1, result;
+
+	service->link_fd = service->pin_lock_fd = -1;
+	service->instance.info = service->instance.vip_names = -1;
+	service->instance.backend_weights = service->instance.backend_health = -1;
+	service->instance.vip_state = -1;
+	memset(&service->object, 0, sizeof(service->object));
+	vip_families(&service->config, &ipv4, &ipv6);
+	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6))
+		return -EINVAL;
+	result = pins_prepare(service->pin_dir);
+	if (result)
+		return result;
+	service->pin_lock_fd = pins_lock(service->pin_dir);
+	if (service->pin_lock_fd < 0)
+		return service->pin_lock_fd;
+	result = pins_path(link_path, sizeof(link_path), service->pin_dir, PINS_LINK);
+	if (result)
+		goto out;
+
+	/* A pinned link means an earlier daemon died without stopping: its program still
+	 * forwards (fail-static), and we take over its maps and swap the program in place. */
+	link_fd = attach_adopt(link_path, service->ifindex);
+	if (link_fd < 0 && link_fd != -ENOENT && link_fd != -ESTALE) {
+		result = link_fd;
+		goto out;
+	}
+	adopted = link_fd >= 0;
+	result = load_object(service, &service->config, &service->object);
+	if (!result)
+		result = instance_maps_create(service->pin_dir, service->role, &service->instance);
+	if (!result)
+		result = fill_maps(service, &service->object, &service->config);
+	if (result)
+		goto out;
+	if (adopted) {
+		attach_ids(link_fd, &link_id, &old_program);
+		result = attach_replace(link_fd, bpf_program__fd(service->object.program));
+		if (result)
+			goto out;
+		service->mode = attach_mode_in_effect(service->ifindex);
+		log_info("adopted the pinned link %u on %s (%s): program id %u replaced by %u",
+			 link_id, service->ifname, instance_mode_name(service->mode), old_program,
+			 program_id(&service->object));
+		if (service->config.xdp_mode != XDP_MODE_AUTO &&
+		    service->config.xdp_mode != service->mode)
+			log_warning("xdp-mode is %s but the adopted link runs in %s mode; stop and "
+				    "start l3dsrd to change it",
+				    instance_mode_name(service->config.xdp_mode),
+				    instance_mode_name(service->mode));
+	} else {
+		link_fd = attach_program(bpf_program__fd(service->object.program), service->ifindex,
+					 service->ifname, service->config.xdp_mode, &service->mode);
+		if (link_fd < 0) {
+			result = link_fd;
+			goto out;
+		}
+		result = attach_pin(link_fd, link_path);
+		if (result) {
+			attach_detach(link_fd);
+			goto out;
+		}
+		log_info("attached to %s in %s mode: program id %u", service->ifname,
+			 instance_mode_name(service->mode), program_id(&service->object));
+	}
+	service->link_fd = link_fd;
+	loader_pin_replaced(&service->object, service->pin_dir);
+	service->started_realtime_ns = now_ns(CLOCK_REALTIME);
+	write_info(service);
+	service->last_sample_ns = 0;
+	/* Serving from here on: the VIPs become the kernel's own and are announced. An
+	 * adopted instance's routes are read back and kept as they are wanted. */
+	if (service->role == ROLE_LB)
+		announce_open(&service->announce);
+	service_tick(service);
+	return 0;
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	loader_close(&service->object);
+	instance_maps_close(&service->instance);
+	/* Nothing of ours forwards: leave nothing behind. An adopted instance keeps its pins,
+	 * and with them its program on the interface. */
+	if (!adopted)
+		pins_remove(service->pin_dir);
+	close(service->pin_lock_fd);
+	service->pin_lock_fd = -1;
+	return result;
+}
+
+/* After a failed reload step: the maps go back to the configuration in force. */
+static void roll_back(struct service *service)
+{
+	struct log_scope scope;
+
+	log_scope_open(&scope,
+		       "reload: could not restore the previous configuration in the maps either",
+		       NULL);
+	log_scope_close(&scope, fill_maps(service, &service->object, &service->config));
+}
+
+/* The new object (or a map of a new size): load it with the maps, fill, swap the program. */
+static int replace_program(struct service *service, const struct l3dsr_config *next,
+			   const char *reason)
+{
+	struct loaded_object fresh;
+	__u32 link_id, old_program;
+	int result = load_object(service, next, &fresh);
+
+	if (result)
+		return result;
+	attach_ids(service->link_fd, &link_id, &old_program);
+	result = fill_maps(service, &fresh, next);
+	if (!result)
+		result = attach_replace(service->link_fd, bpf_program__fd(fresh.program));
+	if (result) {
+		loader_close(&fresh);
+		roll_back(service);
+		return result;
+	}
+	log_info("program id %u replaced by %u on link %u (%s)", old_program, program_id(&fresh),
+		 link_id, reason);
+	loader_close(&service->object);
+	service->object = fresh;
+	return 0;
+}
+
+int service_reload(struct service *service)
+{
+	struct l3dsr_config next;
+	const char *reason = NULL;
+	struct log_scope refused;
+	bool ipv4, ipv6;
+	int errors, result;
+
+	log_info("reloading %s", service->config_path);
+	errors = service_parse_config(service->config_path, service->role, &next);
+	if (errors) {
+		log_error("reload refused: %d error%s in %s; the running configuration stays",
+			  errors, errors == 1 ? "" : "s", service->config_path);
+		config_free(&next);
+		return -EINVAL;
+	}
+	/* Whatever fails from here says why in the one line that says the reload is refused. */
+	log_scope_open(&refused, "reload refused", "the running configuration stays");
+	vip_families(&next, &ipv4, &ipv6);
+	if (service->role == ROLE_LB && !forwarding_check(service->ifname, ipv4, ipv6)) {
+		config_free(&next);
+		return log_scope_close(&refused, -EINVAL);
+	}
+	if (next.xdp_mode != XDP_MODE_AUTO && next.xdp_mode != service->mode)
+		log_warning("xdp-mode %s takes effect only when l3dsrd is stopped and started; it "
+			    "stays %s",
+			    instance_mode_name(next.xdp_mode), instance_mode_name(service->mode));
+
+	result = loader_file_changed(&service->object);
+	if (result < 0) {
+		config_free(&next);
+		return log_scope_close(&refused, log_errno(LOG_PRIORITY_ERROR, result,
+							   "cannot read %s", service->object_path));
+	}
+	if (result)
+		reason = "the object file changed";
+	else if (service->role == ROLE_LB &&
+		 loader_map_size_differs(&service->object, "flows", next.flow_table_size))
+		reason = "flow-table-size changed; the flow table starts empty";
+
+	if (reason) {
+		result = replace_program(service, &next, reason);
+	} else {
+		result = fill_maps(service, &service->object, &next);
+		if (result)
+			roll_back(service);
+	}
+	log_scope_close(&refused, result);
+	if (result) {
+		config_free(&next);
+		return result;
+	}
+	/* Not part of the refusal: the new program runs whether its maps' pins move or not. */
+	loader_pin_replaced(&service->object, service->pin_dir);
+	config_free(&service->config);
+	service->config = next;
+	write_info(service);
+	log_info("reload applied: %zu VIPs", service->config.vip_count);
+	if (service->checks_started) {
+		/* The backends that stay keep their state; the new ones are presumed up, as the
+		 * maps were just filled. */
+		health_configure(&service->health, &service->config);
+		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	}
+	service_announce(service);
+	write_statistics(service);
+	return 0;
+}
+
+void service_announce(struct service *service)
+{
+	enum announce_mode mode = service->stopping ? ANNOUNCE_WITHDRAW : ANNOUNCE_SERVE;
+
+	if (service->role != ROLE_LB || service->link_fd < 0)
+		return;
+	/* A socket that could not be opened at start is tried again at each tick. */
+	if (!service->announce.open && announce_open(&service->announce))
+		return;
+	announce_apply(&service->announce, &service->config, mode, service_backend_checked_up,
+		       service);
+	for (size_t i = 0; i < service->config.vip_count; i++) {
+		const struct vip_config *vip = &service->config.vips[i];
+		uint32_t index;
+
+		if (!lb_maps_vip_index(&service->lb, vip, &index))
+			instance_write_vip_announced(
+			    &service->instance, index,
+			    announce_is_announced(&service->announce, &vip->address));
+	}
+}
+
+void service_withdraw(struct service *service)
+{
+	service->stopping = true;
+	service_announce(service);
+}
+
+int service_stop(struct service *service)
+{
+	int result = 0;
+
+	if (service->checks_started) {
+		health_free(&service->health);
+		service->checks_started = false;
+	}
+	/* The instance is gone: its numbers must not be collected as if it were there. */
+	if (service->statistics_file[0] && unlink(service->statistics_file) && errno != ENOENT)
+		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
+			  service->statistics_file);
+	service->statistics_file[0] = '\0';
+
+	if (service->link_fd >= 0) {
+		result = attach_detach(service->link_fd);
+		close(service->link_fd);
+		service->link_fd = -1;
+	}
+	/* Nothing forwards any more: the VIPs stop being this host's own. */
+	if (service->announce.open)
+		announce_apply(&service->announce, &service->config, ANNOUNCE_RELEASE, NULL, NULL);
+	announce_close(&service->announce);
+	loader_close(&service->object);
+	instance_maps_close(&service->instance);
+	if (pins_remove(service->pin_dir) && !result)
+		result = -EIO;
+	close(service->pin_lock_fd);
+	service->pin_lock_fd = -1;
+	if (!result)
+		log_info("detached from %s; pins in %s removed", service->ifname, service->pin_dir);
+	return result;
+}
+
+/* The statistics file (statistics-file), rewritten whole; a path given up on reload goes. */
+static void write_statistics(struct service *service)
+{
+	const char *path = service->config.statistics_file;
+	struct metrics_maps maps = {
+	    .counters = loader_map_fd(&service->object, "counters"),
+	    .vip_traffic = service->lb.vip_traffic,
+	    .backend_traffic = service->lb.backend_traffic,
+	    .instance = &service->instance,
+	};
+	int result;
+
+	if (!service->checks_started)
+		return;
+	if (service->statistics_file[0] && strcmp(service->statistics_file, path) &&
+	    unlink(service->statistics_file) && errno != ENOENT)
+		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
+			  service->statistics_file);
+	snprintf(service->statistics_file, sizeof(service->statistics_file), "%s", path);
+	if (!path[0])
+		return;
+	result = metrics_write(path, service->ifname, &service->health, &maps);
+	/* Said once until it works again, not every few seconds. */
+	if (result && !service->statistics_failed)
+		log_errno(LOG_PRIORITY_WARNING, result, "cannot write %s", path);
+	service->statistics_failed = result != 0;
+}
+
+/* Backends changed state: when some entered or left a table the maps follow (and the records
+ * their ids); STATUS= says the new count at once. */
+static void service_apply_health(void *context, bool tables)
+{
+	struct service *service = context;
+	char status[256];
+
+	if (tables || service->apply_pending) {
+		struct log_scope scope;
+		int result;
+
+		log_scope_open(&scope,
+			       "health checks: the tables could not follow a backend's state",
+			       "trying again at the next tick");
+		result = lb_maps_apply(&service->lb, &service->config, service_backend_up, service,
+				       &service->lb_summary);
+		service->apply_pending = log_scope_close(&scope, result) != 0;
+		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	}
+	/* A VIP whose last backend went down is withdrawn now, not at the next tick. */
+	service_announce(service);
+	service_status(service, status, sizeof(status));
+	notify_status(status);
+}
+
+int service_start_checks(struct service *service, sd_event *event)
+{
+	int probes, result;
+
+	if (service->role != ROLE_LB)
+		return 0;
+	probes = loader_map_fd(&service->object, "probes");
+	if (probes < 0)
+		return -ENOENT;
+	result = health_init(&service->health, event, service->ifname, probes,
+			     service->instance.backend_health, service_apply_health, service);
+	if (result)
+		return result;
+	service->checks_started = true;
+	result = health_configure(&service->health, &service->config);
+	health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+	write_statistics(service);
+	return result;
+}
+
+void service_tick(struct service *service)
+{
+	int vip_traffic =
+	    service->role == ROLE_LB ? service->lb.vip_traffic : service->backend.vip_traffic;
+	struct traffic_counter *sums = calloc(L3DSR_MAX_VIPS, sizeof(*sums));
+	uint64_t packets = 0, now = now_ns(CLOCK_MONOTONIC);
+
+	if (!service->interface_gone && attach_link_ifindex(service->link_fd) == 0) {
+		/* The kernel detached the link with its interface; pins and maps stay for a
+		 * restart, which waits for the interface and attaches again. */
+		log_error("interface %s is gone, and its XDP program with it; restart l3dsrd "
+			  "once it is back",
+			  service->ifname);
+		service->interface_gone = true;
+	}
+	if (service->role == ROLE_BACKEND)
+		backend_maps_refresh_addresses(&service->backend, service->ifname,
+					       &service->local_address_count);
+	if (service->checks_started) {
+		health_tick(&service->health);
+		if (service->apply_pending)
+			service_apply_health(service, true);
+	}
+	service_announce(service);
+	if (service->checks_started)
+		write_statistics(service);
+	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
+		free(sums);
+		return;
+	}
+	for (size_t i = 0; i < L3DSR_MAX_VIPS; i++)
+		packets += sums[i].packets;
+	free(sums);
+	if (service->last_sample_ns && now > service->last_sample_ns &&
+	    packets >= service->last_packets)
+		service->packets_per_second = (double)(packets - service->last_packets) * 1e9 /
+					      (double)(now - service->last_sample_ns);
+	service->last_packets = packets;
+	service->last_sample_ns = now;
+}
+
+static void format_rate(double per_second, char *text, size_t size)
+{
+	if (per_second >= 1e6)
+		snprintf(text, size, "%.1f Mpps", per_second / 1e6);
+	else if (per_second >= 1e3)
+		snprintf(text, size, "%.1f kpps", per_second / 1e3);
+	else
+		snprintf(text, size, "%.0f pps", per_second);
+}
+
+/* "2/3 addresses announced", "drained, 0/3 addresses announced", "stopping, ..." */
+static void format_announced(const struct service *service, char *text, size_t size)
+{
+	const struct announce *announce = &service->announce;
+
+	snprintf(text, size, "%s%zu/%zu VIP address%s announced",
+		 service->stopping	 ? "stopping, "
+		 : service->config.drain ? "drained, "
+					 : "",
+		 announce->announced_count, announce->address_count,
+		 announce->address_count == 1 ? "" : "es");
+}
+
+void service_status(const struct service *service, char *text, size_t size)
+{
+	char rate[32], announced[96];
+
+	format_rate(service->packets_per_second, rate, sizeof(rate));
+	format_announced(service, announced, sizeof(announced));
+	if (service->role == ROLE_LB && service->checks_started) {
+		struct health_summary summary;
+
+		health_summarize(&service->health, &summary);
+		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %s, %zu/%zu backends up%s%s, %s",
+			 service->ifname, instance_mode_name(service->mode),
+			 service->lb_summary.vips, service->lb_summary.vips == 1 ? "" : "s",
+			 announced, summary.backends_up, summary.backends,
+			 summary.fail_open_vips ? ", fail-open: " : "", summary.fail_open_names,
+			 rate);
+	} else if (service->role == ROLE_LB)
+		snprintf(text, size, "lb on %s (%s): %zu VIP%s, %s, %zu/%zu backends up, %s",
+			 service->ifname, instance_mode_name(service->mode),
+			 service->lb_summary.vips, service->lb_summary.vips == 1 ? "" : "s",
+			 announced, service->lb_summary.backends_up, service->lb_summary.backends,
+			 rate);
+	else
+		snprintf(text, size, "backend on %s (%s): %zu VIP%s, %zu local address%s, %s",
+			 service->ifname, instance_mode_name(service->mode),
+			 service->config.vip_count, service->config.vip_count == 1 ? "" : "s",
+			 service->local_address_count,
+			 service->local_address_count == 1 ? "" : "es", rate);
+}
