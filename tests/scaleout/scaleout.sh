@@ -184,7 +184,7 @@ ping_once() {
 }
 
 # syn_once FAMILY PORT: one connection attempt to VIP:PORT, given up before a SYN is repeated
-# (the first retransmission is 1 s later): prints refused or timeout.
+# (the first retransmission is 1 s later): prints refused or unanswered.
 syn_once() {
 	topology_exec client "$E2E_PYTHON" -c '
 import socket, sys
@@ -197,7 +197,7 @@ try:
 except ConnectionRefusedError:
     print("refused")
 except OSError:
-    print("timeout")' "$(scaleout_vip "$1")" "$2"
+    print("unanswered")' "$(scaleout_vip "$1")" "$2"
 }
 
 # owned WHAT EXPECTED_AT_ROUTER: for both families, a ping answered and a SYN to port 81 (no
@@ -226,7 +226,7 @@ owned() {
 		answer=$(syn_once "$family" 81)
 		sleep 0.2
 		after=$(scaleout_router_count "$family")
-		if [[ $answer =~ ^(refused|timeout)$ ]] && ((after - before == expected)); then
+		if [[ $answer =~ ^(refused|unanswered)$ ]] && ((after - before == expected)); then
 			e2e_ok "g: $what: IPv$family SYN to port 81 $answer, the router received $expected"
 		else
 			e2e_fail "g: $what: IPv$family SYN to port 81 refused or unanswered, the router received $expected" \
@@ -280,7 +280,7 @@ for family in 4 6; do
 	answer=$(syn_once "$family" 80)
 	sleep 0.2
 	after=$(scaleout_router_count "$family")
-	if [[ $answer =~ ^(refused|timeout)$ ]] && ((after == before)); then
+	if [[ $answer =~ ^(refused|unanswered)$ ]] && ((after == before)); then
 		e2e_ok "g: drained: IPv$family SYN to the drained VIP's port $answer by lb, not forwarded"
 	else
 		e2e_fail "g: drained: IPv$family SYN to the drained VIP's port refused or unanswered by lb, not forwarded" \
