@@ -147,6 +147,26 @@ scaleout_lb_network() {
 		ip -n "$ns" -6 route replace 2001:db8:2::/64 via "$TOPO_ROUTER_ADDR6"
 }
 
+# scaleout_frr_start HOST: FRR's zebra and bgpd in HOST's namespace with the shipped
+# etc/frr/l3dsr.conf unmodified (its example addresses are lb's and the router's), each in the
+# foreground of its own process (killed by topology_down), with their sockets and logs in a
+# directory of their own that FRR's user can write.
+scaleout_frr_start() {
+	local host=$1 dir=$TOPO_DIR/frr-$1
+	mkdir -p "$dir" && chmod 0777 "$dir" && chmod o+x "$TOPO_DIR" || return 1
+	install -m 0644 "$SCALEOUT_ROOT/etc/frr/l3dsr.conf" "$dir/frr.conf" || return 1
+	topology_spawn "$host" "$dir/zebra.out" /usr/lib/frr/zebra -u frr -g frr \
+		-i "$dir/zebra.pid" -z "$dir/zserv.api" --vty_socket "$dir" -f /dev/null \
+		--log "file:$dir/zebra.log" || return 1
+	unset SCALEOUT_UNTIL
+	while [ ! -S "$dir/zserv.api" ] && scaleout_waiting; do
+		sleep 0.1
+	done
+	topology_spawn "$host" "$dir/bgpd.out" /usr/lib/frr/bgpd -u frr -g frr \
+		-i "$dir/bgpd.pid" -z "$dir/zserv.api" --vty_socket "$dir" -f "$dir/frr.conf" \
+		--log "file:$dir/bgpd.log"
+}
+
 # ---- the router's view ---------------------------------------------------------------------
 
 # scaleout_router_nexthops FAMILY: the LB addresses the router's kernel route to the VIP goes

@@ -8,7 +8,8 @@
 # (a ping answered, a SYN to another port not forwarded back); one LB's failed checks withdraw
 # its VIP only; the same ownership while a VIP is drained; SIGTERM to one l3dsrd withdraws
 # before it stops and no connection stalls, resets or fails; an LB dying is dropped by BFD and
-# its connections survive; it comes back and carries new flows.
+# its connections survive; it comes back and carries new flows; FRR with the shipped
+# etc/frr/l3dsr.conf in BIRD's place on one LB announces and withdraws alike.
 set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/scaleout/lib.sh"
 
@@ -379,5 +380,16 @@ sleep 1
 e2e_must "e: stop the connections" scaleout_streams_stop dies
 scaleout_streams_check "e: lb's return left the old connections alone: no reset, no stall > 1 s" \
 	streams-dies.json 1.0 10
+
+# --- h. FRR instead of BIRD on lb, with the shipped snippet unmodified ------------------------
+kill -TERM "${SCALEOUT_BIRD_PID[lb]}"
+scaleout_check_nexthops "h: BIRD on lb stopped: the router sends the VIP to lb2 only" lb2
+e2e_must "h: FRR (zebra, bgpd) on lb with etc/frr/l3dsr.conf" scaleout_frr_start lb
+scaleout_check_nexthops "h: FRR on lb announces: the router has both LBs again (paths merged)" \
+	lb lb2
+health_lb_config "$TOPO_DIR/lb-drain.conf" "$CHECK" --global "hash-seed = 0" \
+	--global "stop-delay = 3s" --global "drain = yes" 1 2 3
+e2e_must "h: reload lb with drain = yes" e2e_reload lb "$TOPO_DIR/lb-drain.conf"
+scaleout_check_nexthops "h: lb drained: FRR withdraws, the router sends the VIP to lb2 only" lb2
 
 e2e_finish
