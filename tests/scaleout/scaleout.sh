@@ -347,6 +347,9 @@ scaleout_check_nexthops "d: lb announces again after its restart" lb lb2
 e2e_must "d: $STREAMS long-lived connections" scaleout_streams_start dies 4 41000 "$STREAMS"
 e2e_check "d: the router sends the connections through both LBs" streams_spread 41000
 ip -n "$TOPO_NS_LB" link set eth0 down
+# Out of the shell's job table first: bash would report each SIGKILL as "Killed" amid the TAP
+# lines. It still collects them (topology_reap).
+disown "${E2E_DAEMON_PID[lb]}" "${SCALEOUT_BIRD_PID[lb]}" 2>/dev/null
 kill -KILL "${E2E_DAEMON_PID[lb]}" "${SCALEOUT_BIRD_PID[lb]}"
 topology_reap "${E2E_DAEMON_PID[lb]}"
 topology_reap "${SCALEOUT_BIRD_PID[lb]}"
