@@ -37,12 +37,15 @@ BPF_CFLAGS = -O2 -g -target bpf -mcpu=v3 -std=gnu11 $(WARNINGS:-Wstrict-prototyp
 
 # Debian packages needed to build and to run every test; build.mk files add to them.
 DEPS_BUILD := make gcc libc6-dev clang llvm libbpf-dev libsystemd-dev pkg-config linux-libc-dev
-DEPS_TEST := python3 python3-scapy libcmocka-dev iproute2 bpftool ethtool
+DEPS_TEST := python3 python3-scapy libcmocka-dev iproute2 bpftool ethtool clang-format
+# What make check-unit needs beyond the build: build.mk files add to it (and to DEPS_TEST).
+DEPS_UNIT := python3 libcmocka-dev clang-format
 
 PROGRAMS :=
 BPF_OBJECTS :=
 TEST_PROGRAMS :=
-CLEAN_FILES :=
+# The programs of the unit tier's suites (those marked "# tier: unit"), also in TEST_PROGRAMS.
+UNIT_TEST_PROGRAMS :=
 MAN_PAGES :=
 
 all: build-all
@@ -80,30 +83,38 @@ check: deps
 test-run: build-all $(TEST_PROGRAMS)
 	$(PYTHON) tests/run_suites.py $(SUITES)
 
+# The unit tier of make check, in seconds: the suites marked "# tier: unit" need no root, no
+# network namespace and no package installation (config parser, Maglev, probe pieces, log
+# helpers, format, call cycles).
+# Once built (and the packages there), it runs as any user.
+check-unit:
+	$(MAKE) deps DEPS_TEST="$(DEPS_UNIT)"
+	$(MAKE) unit-run
+
+unit-run: build-all $(UNIT_TEST_PROGRAMS)
+	$(PYTHON) tests/run_suites.py --tier unit
+
 # The benchmarks of docs/performance.md (tests/bench/build.mk): installs what they need, builds,
 # measures, prints one table and writes build/bench/results.json.
 bench: deps
 	$(MAKE) bench-run
 
+# The files tests/suites/format checks.
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h src/*/*.c src/*/*.h tests/*/*.c tests/*/*.h)
+	clang-format -i $$(find bpf src tests -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) bpf/*.bpf.o $(PROGRAMS) $(CLEAN_FILES)
+	rm -rf $(BUILD) bpf/*.bpf.o $(PROGRAMS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all build-all deps check test-run bench format clean
+.PHONY: all build-all deps check test-run check-unit unit-run bench format clean
 
 # ---- Installing and packaging (systemd/, debian/, rpm/, tests/install, tests/packaging) ----
 # `make install` lays out exactly docs/design.md section 4 under DESTDIR; `make deb` and
 # `make rpm` build the packages from a clean copy of the tracked (and new, not ignored) files,
 # so what they test is what a clean clone would build; `make check-install` boots a real
 # systemd in a container and installs the .deb there (tests/install/).
-ifeq ($(filter docs/man/build.mk,$(MAKEFILE_LIST)),)
--include docs/man/build.mk
-endif
-
 INSTALL ?= install
 INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
 INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o

@@ -115,7 +115,8 @@ static __always_inline int backend_process(struct xdp_md *ctx, __u64 frame_lengt
 	return XDP_PASS;
 }
 
-SEC("xdp")
+/* xdp.frags: it attaches where the MTU is above a page; see parse.h for what that means. */
+SEC("xdp.frags")
 int l3dsr_backend(struct xdp_md *ctx)
 {
 	__u64 frame_length = xdp_frame_length(ctx);

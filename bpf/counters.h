@@ -17,15 +17,12 @@
 	}
 
 /*
- * The bytes a frame counts for: all of it, Ethernet header included. (Subtracting packet
- * pointers is why loading needs CAP_PERFMON besides CAP_BPF and CAP_NET_ADMIN.)
+ * The bytes a frame counts for: all of it, Ethernet header included, every buffer of a
+ * multi-buffer frame (a jumbo frame) too, not only the first one that data_end ends.
  */
-static __always_inline __u64 xdp_frame_length(const struct xdp_md *ctx)
+static __always_inline __u64 xdp_frame_length(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-
-	return data_end - data;
+	return bpf_xdp_get_buff_len(ctx);
 }
 
 /* Per-CPU maps: no other CPU writes this slot, so plain increments are exact. */

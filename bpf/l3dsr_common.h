@@ -117,8 +117,8 @@ struct vip_slot {
  * ARRAY of table_size __u32 backend_id (created with BPF_F_INNER_MAP so sizes may differ per
  * VIP). Slot = hash(5-tuple, hash_seed) % table_size.
  * When table_size changes the daemon swaps the inner map and vip_info in the order that keeps
- * every index in range: growing, ring first; shrinking, vip_info first. A missing slot is
- * counted as fib_fail-like "no ring" and passed.
+ * every index in range: growing, ring first; shrinking, vip_info first. A packet whose VIP has
+ * no ring (or a table_size of 0) is counted no_backend and passed.
  */
 /* A ring slot no backend owns: the whole ring of a VIP whose backends all have weight 0. */
 #define LB_RING_SLOT_EMPTY 0xffffffffU
@@ -200,6 +200,21 @@ struct probe_target {
 	__u8 pad;
 };
 
+/*
+ * egress_devices: HASH, key __u32 ifindex, value __u32 EGRESS_F_* flags. The interfaces a
+ * redirect may leave by: a redirect to a device that cannot transmit XDP frames is not refused
+ * by the program's verdict, the driver drops the frame afterwards. l3dsrd keeps the map from the
+ * kernel's XDP features of each interface (src/egress/egress.c); the flags are the kernel's
+ * NETDEV_XDP_ACT_NDO_XMIT and _NDO_XMIT_SG bits (linux/netdev.h, Linux 6.3), which only those
+ * interfaces that can take frames have. An interface not in the map gets the rewritten packet
+ * by XDP_PASS, and the kernel forwards it. Key EGRESS_ANY_DEVICE: the kernel reports no XDP
+ * features, so every interface is tried with the flags of that entry.
+ */
+#define L3DSR_MAX_EGRESS_DEVICES 1024
+#define EGRESS_F_XMIT		 (1U << 2) /* takes XDP frames (NETDEV_XDP_ACT_NDO_XMIT) */
+#define EGRESS_F_XMIT_SG	 (1U << 6) /* also multi-buffer ones (NETDEV_XDP_ACT_NDO_XMIT_SG) */
+#define EGRESS_ANY_DEVICE	 0	   /* no interface has ifindex 0 */
+
 /* flow_budget: PERCPU_ARRAY, 1 entry: this CPU's insert count in the current one-second window. */
 struct flow_budget {
 	__u64 window_start_ns;
@@ -256,7 +271,11 @@ struct traffic_counter {
 	X(PROBE_DIRECT, "probe_direct", 1, NULL, NULL)                                             \
 	/* balanced VIP, headers the rewrite cannot take: dropped; a safeguard the verifier asks   \
 	 * for (the parse has checked those headers already), so it stays 0 */                     \
-	X(REWRITE_FAILED, "rewrite_failed", 1, NULL, NULL)
+	X(REWRITE_FAILED, "rewrite_failed", 1, NULL, NULL)                                         \
+	/* too big for the route to the backend: an ICMP error sent back to the client */          \
+	X(TOO_BIG, "too_big", 1, NULL, NULL)                                                       \
+	/* rewritten; its egress interface cannot take XDP frames: passed, the kernel forwards */  \
+	X(EGRESS_NO_XDP, "egress_no_xdp", 1, NULL, NULL)
 
 #define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {

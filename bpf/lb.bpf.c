@@ -8,7 +8,9 @@
 #include "l3dsr_common.h"
 #include "checksum.h"
 #include "counters.h"
+#include "egress.h"
 #include "hash.h"
+#include "icmp_too_big.h"
 #include "lb_maps.h"
 #include "parse.h"
 #include "probe_reply.h"
@@ -346,10 +348,12 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 
 /*
  * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
- * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, or the
- * lookup fails otherwise, the rewritten packet goes to the kernel, which forwards it (and
- * decrements the TTL) itself or drops it: addressed to the RIP now, it is not the LB's own. A
- * packet whose headers cannot be rewritten is dropped (see lb_process).
+ * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, the
+ * egress interface cannot take XDP frames (egress.h), or the lookup fails otherwise, the
+ * rewritten packet goes to the kernel, which forwards it (and decrements the TTL) itself or
+ * drops it: addressed to the RIP now, it is not the LB's own. A packet too big for the route
+ * gets the client an ICMP error instead. A packet whose headers cannot be rewritten is dropped
+ * (see lb_process).
  */
 static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
 				      const struct flow_key *flow, enum transport_kind kind,
@@ -359,7 +363,7 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct bpf_fib_lookup fib;
-	int fib_result;
+	int fib_result, forward, redirect;
 
 	if ((void *)(eth + 1) > data_end) {
 		*counter = LB_COUNTER_REWRITE_FAILED;
@@ -393,7 +397,21 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	}
 	fib_result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 
-	if (packet_rewrite(pkt, data_end, rip, ds, fib_result == BPF_FIB_LKUP_RET_SUCCESS) < 0) {
+	/* Before the rewrite: the error quotes the packet as the client sent it. */
+	if (fib_result == BPF_FIB_LKUP_RET_FRAG_NEEDED && too_big_wanted(pkt, kind, data_end)) {
+		int action = icmp_too_big(ctx, pkt, fib.mtu_result);
+
+		if (action != TOO_BIG_NOT_SENT) {
+			*counter = action == XDP_TX ? LB_COUNTER_TOO_BIG : LB_COUNTER_FIB_FAIL;
+			return action;
+		}
+	}
+	/* Sent on by this program only where the frame can leave: else the kernel forwards it. */
+	forward = fib_result == BPF_FIB_LKUP_RET_SUCCESS;
+	redirect = forward && fib.ifindex != ctx->ingress_ifindex;
+	if (redirect && !egress_takes(ctx, fib.ifindex))
+		forward = 0;
+	if (packet_rewrite(pkt, data_end, rip, ds, forward) < 0) {
 		*counter = LB_COUNTER_REWRITE_FAILED;
 		return XDP_DROP;
 	}
@@ -405,9 +423,13 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 		*counter = LB_COUNTER_FIB_FAIL;
 		return XDP_PASS;
 	}
+	if (!forward) {
+		*counter = LB_COUNTER_EGRESS_NO_XDP;
+		return XDP_PASS;
+	}
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	if (fib.ifindex == ctx->ingress_ifindex) {
+	if (!redirect) {
 		*counter = LB_COUNTER_TX;
 		return XDP_TX;
 	}
@@ -504,7 +526,8 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	}
 
 	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
-	if (*counter != LB_COUNTER_REWRITE_FAILED) {
+	/* The VIP's and the backend's traffic: what went on towards the backend. */
+	if (*counter != LB_COUNTER_REWRITE_FAILED && *counter != LB_COUNTER_TOO_BIG) {
 		counter_add(&vip_traffic, vip_index, frame_length);
 		counter_add(&backend_traffic, backend_id, frame_length);
 		if (kind == TRANSPORT_ICMP_ERROR)
@@ -513,7 +536,8 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	return action;
 }
 
-SEC("xdp")
+/* xdp.frags: it attaches where the MTU is above a page; see parse.h for what that means. */
+SEC("xdp.frags")
 int l3dsr_lb(struct xdp_md *ctx)
 {
 	__u64 frame_length = xdp_frame_length(ctx);

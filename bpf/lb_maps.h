@@ -111,6 +111,13 @@ struct {
 	__type(value, struct probe_target);
 } probes SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, L3DSR_MAX_EGRESS_DEVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+} egress_devices SEC(".maps");
+
 TRAFFIC_COUNTER_MAP(LB_COUNTER_MAX) counters SEC(".maps");
 
 TRAFFIC_COUNTER_MAP(L3DSR_MAX_VIPS) vip_traffic SEC(".maps");

@@ -19,6 +19,12 @@
  * Every read is preceded by its own bounds check against data_end in the same helper, even when
  * an earlier helper checked the same bytes: older verifiers (RHEL 9's 5.14) forget which branch
  * a value kept on the stack came from, and a repeated compare costs next to nothing.
+ *
+ * Both programs are multi-buffer aware (SEC("xdp.frags")): on an interface whose MTU is above a
+ * page a frame may continue in further buffers, which no packet pointer reaches. data_end is the
+ * end of the first (linear) buffer, so every header check above is against that buffer only: a
+ * frame whose headers do not all lie in it is passed untouched, like a truncated one. Only the
+ * datagram's length is compared with the whole frame (packet_in_frame).
  */
 
 /* Hop-by-hop, destination options and fragment headers skipped before giving up. */
@@ -95,7 +101,22 @@ static __always_inline int address_equal(const struct l3dsr_address *a,
 	       a->words[2] == b->words[2] && a->words[3] == b->words[3];
 }
 
-static __always_inline enum parse_result parse_ipv4(struct packet *pkt, void *l3, void *data_end)
+/*
+ * Whether the LENGTH bytes from L3 are all in the frame: in its first buffer (no call), else in
+ * the whole multi-buffer frame, whose length only bpf_xdp_get_buff_len knows.
+ */
+static __always_inline int packet_in_frame(struct xdp_md *ctx, void *l3, __u32 length)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (l3 + length <= data_end)
+		return 1;
+	return (__u64)(l3 - data) + length <= bpf_xdp_get_buff_len(ctx);
+}
+
+static __always_inline enum parse_result parse_ipv4(struct xdp_md *ctx, struct packet *pkt,
+						    void *l3, void *data_end)
 {
 	struct iphdr *iph = l3;
 	__u32 header_length, ip_length;
@@ -107,7 +128,8 @@ static __always_inline enum parse_result parse_ipv4(struct packet *pkt, void *l3
 		return PARSE_MALFORMED;
 	header_length = iph->ihl * 4;
 	ip_length = bpf_ntohs(iph->tot_len);
-	if (l3 + header_length > data_end || ip_length < header_length || l3 + ip_length > data_end)
+	if (l3 + header_length > data_end || ip_length < header_length ||
+	    !packet_in_frame(ctx, l3, ip_length))
 		return PARSE_MALFORMED;
 
 	fragment = bpf_ntohs(iph->frag_off);
@@ -188,7 +210,8 @@ static __always_inline enum parse_result parse_ipv6_extension_headers(struct pac
 	return PARSE_OK;
 }
 
-static __always_inline enum parse_result parse_ipv6(struct packet *pkt, void *l3, void *data_end)
+static __always_inline enum parse_result parse_ipv6(struct xdp_md *ctx, struct packet *pkt,
+						    void *l3, void *data_end)
 {
 	struct ipv6hdr *ip6h = l3;
 	__u32 ip_length;
@@ -198,7 +221,7 @@ static __always_inline enum parse_result parse_ipv6(struct packet *pkt, void *l3
 	if (ip6h->version != 6)
 		return PARSE_MALFORMED;
 	ip_length = bpf_ntohs(ip6h->payload_len) + sizeof(*ip6h);
-	if (l3 + ip_length > data_end)
+	if (!packet_in_frame(ctx, l3, ip_length))
 		return PARSE_MALFORMED;
 	__builtin_memcpy(&pkt->destination, &ip6h->daddr, sizeof(pkt->destination));
 	/* ::ffff:a.b.c.d in an IPv6 header is not the IPv4 VIP a.b.c.d that the key also means. */
@@ -231,9 +254,9 @@ static __always_inline enum parse_result parse_packet(struct xdp_md *ctx, struct
 	if ((void *)(eth + 1) > data_end)
 		return PARSE_DECLINE;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(pkt, eth + 1, data_end);
+		return parse_ipv4(ctx, pkt, eth + 1, data_end);
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(pkt, eth + 1, data_end);
+		return parse_ipv6(ctx, pkt, eth + 1, data_end);
 	return PARSE_DECLINE;
 }
 

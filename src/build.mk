@@ -9,8 +9,8 @@ CONFIG_OBJECTS := $(CONFIG_SOURCES:%.c=$(BUILD)/%.o)
 
 # What both programs read and write on bpffs: pins, instance record, maps, rings, addresses.
 L3DSR_LIB_OBJECTS := $(addprefix $(BUILD)/src/,common/counter_names.o common/instance.o \
-	common/maps.o common/pins.o common/address.o common/log.o common/prime.o lb/lb_rings.o \
-	lb/maglev.o lb/lb_fingerprint.o health/probe_outcome.o)
+	common/maps.o common/pins.o common/address.o common/log.o lb/lb_rings.o \
+	lb/lb_fingerprint.o health/probe_outcome.o)
 
 # The daemon and the CLI.
 PROGRAMS += src/l3dsrd src/l3dsrctl
@@ -25,14 +25,14 @@ ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o 
 DEPS_BUILD += libmnl-dev
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl)
 MNL_LIBS = $(shell pkg-config --libs libmnl)
-$(ANNOUNCE_OBJECTS) $(BUILD)/src/daemon/service.o $(BUILD)/src/daemon/l3dsrd.o: \
+$(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o $(BUILD)/src/daemon/l3dsrd.o: \
 	override CFLAGS += $(MNL_CFLAGS)
 
-L3DSRD_OBJECTS := $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o daemon/loader.o \
-	daemon/attach.o lb/lb_sync.o lb/vip_slots.o backend/backend_sync.o \
-	daemon/forwarding.o daemon/interface_lock.o daemon/notify.o) $(HEALTH_OBJECTS) \
-	$(ANNOUNCE_OBJECTS) $(filter-out $(L3DSR_LIB_OBJECTS),$(CONFIG_OBJECTS)) \
-	$(L3DSR_LIB_OBJECTS)
+# $(sort) keeps one of each object the lists share.
+L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o \
+	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o \
+	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o daemon/notify.o \
+	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS))
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
 	cli/json.o) $(L3DSR_LIB_OBJECTS)
 

@@ -9,6 +9,12 @@ suite that tests nothing is a defect, not a pass.
 Output, in the manner of xdp-tools' test runner: one "[suite] what  PASS|FAIL|SKIPPED" line per
 result, the failing suite's output indented under its first failure, and at the end
 "N passed, M failed" (", K skipped" when any were).
+
+    run_suites.py [--tier unit] [SUITE...]
+
+With no SUITE, every suite of tests/suites/ runs; --tier unit keeps those whose header has the
+line "# tier: unit" (make check-unit): they need no root, no network namespace and no package
+installation, and take seconds.
 """
 import os
 import re
@@ -20,6 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULT = re.compile(r"^(not ok|ok)\b\s*\d*\s*-?\s*(.*)$")
 SKIP = re.compile(r"#\s*SKIP\b", re.IGNORECASE)
+TIER = re.compile(r"^#\s*tier:\s*(\S+)", re.MULTILINE)
 SUITE_TIMEOUT = int(os.environ.get("L3DSR_SUITE_TIMEOUT", "900"))
 
 
@@ -80,7 +87,17 @@ def run_suite(path):
     return passed, failed, skipped
 
 
+def tier(path):
+    """The tier a suite's header names ("# tier: unit"), or None: the header is its first lines."""
+    with open(path, errors="replace") as file:
+        match = TIER.search(file.read(2048))
+    return match.group(1) if match else None
+
+
 def main(argv):
+    wanted = None
+    if argv[:1] == ["--tier"] and len(argv) >= 2:
+        wanted, argv = argv[1], argv[2:]
     if argv:
         suites = [os.path.abspath(p) for p in argv]
     else:
@@ -88,6 +105,8 @@ def main(argv):
         suites = sorted(os.path.join(directory, f) for f in os.listdir(directory)
                         if os.access(os.path.join(directory, f), os.X_OK)
                         and not f.startswith("."))
+    if wanted:
+        suites = [suite for suite in suites if tier(suite) == wanted]
     totals = [0, 0, 0]
     for suite in suites:
         for i, count in enumerate(run_suite(suite)):

@@ -20,15 +20,12 @@ int announce_open(struct announce *announce)
 
 	memset(announce, 0, sizeof(*announce));
 	announce->loopback = (int)if_nametoindex("lo");
-	if (announce->loopback <= 0) {
-		log_error("announce: no loopback interface: %s", strerror(errno));
-		return -ENODEV;
-	}
+	if (announce->loopback <= 0)
+		return log_errno(LOG_PRIORITY_ERROR, -errno, "announce: no loopback interface");
 	result = netlink_open(&announce->netlink, 0);
-	if (result) {
-		log_error("announce: cannot open a netlink socket: %s", strerror(-result));
-		return result;
-	}
+	if (result)
+		return log_errno(LOG_PRIORITY_ERROR, result,
+				 "announce: cannot open a netlink socket");
 	announce->open = true;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "src/daemon/notify.h"
 #include "src/common/pins.h"
 #include "src/daemon/service.h"
+#include "src/egress/egress.h"
 
 /* Install locations; the Makefile passes its BPFDIR and SYSCONFDIR. */
 #ifndef L3DSR_BPF_DIR
@@ -187,6 +188,7 @@ static int wait_for_interface(const char *ifname, const sigset_t *signals)
 
 struct daemon_loop {
 	struct service service;
+	struct egress egress; /* lb: which interfaces redirected frames may leave by */
 	int exit_status;
 	sd_event_source *stop_timer; /* the stop-delay is running */
 };
@@ -214,6 +216,9 @@ static int on_reload(sd_event_source *source, const struct signalfd_siginfo *sig
 	}
 	notify_reloading();
 	service_reload(&loop->service);
+	if (loop->service.role == ROLE_LB)
+		egress_use_map(&loop->egress,
+			       loader_map_fd(&loop->service.object, "egress_devices"));
 	/* READY=1 closes the reload whether it was applied or refused: either way the daemon
 	 * serves a consistent configuration again. */
 	report_status(&loop->service, true);
@@ -223,6 +228,7 @@ static int on_reload(sd_event_source *source, const struct signalfd_siginfo *sig
 /* The end of a stop: detach, release the VIPs, remove the pins, leave the loop. */
 static int finish_stop(struct daemon_loop *loop, sd_event *event)
 {
+	egress_stop(&loop->egress);
 	loop->exit_status = service_stop(&loop->service) ? 1 : 0;
 	return sd_event_exit(event, loop->exit_status);
 }
@@ -254,7 +260,8 @@ static int on_stop(sd_event_source *source, const struct signalfd_siginfo *signa
 		return finish_stop(loop, event);
 	}
 	log_info("%s: stopping", name);
-	if (service->role != ROLE_LB || delay_usec == 0) {
+	/* Without its interface the program forwards nothing: no reason to wait. */
+	if (service->role != ROLE_LB || delay_usec == 0 || service->interface_gone) {
 		if (service->role == ROLE_LB)
 			service_withdraw(service);
 		notify_stopping("stopping");
@@ -335,6 +342,15 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 	if (log_scope_close(&scope, result < 0 ? result : 0) < 0) {
 		sd_event_unref(event);
 		return -result;
+	}
+	/* Without it the program redirects to no interface, the kernel forwards instead: slower,
+	 * never lost, so a failure here is logged and the daemon serves on. */
+	if (loop->service.role == ROLE_LB) {
+		log_scope_open(&scope, NULL, "the kernel forwards what the program would redirect");
+		log_scope_close(&scope,
+				egress_start(&loop->egress,
+					     loader_map_fd(&loop->service.object, "egress_devices"),
+					     event));
 	}
 	result = sd_event_loop(event);
 	sd_event_source_unref(loop->stop_timer);

@@ -351,7 +351,9 @@ int service_reload(struct service *service)
 
 void service_announce(struct service *service)
 {
-	enum announce_mode mode = service->stopping ? ANNOUNCE_WITHDRAW : ANNOUNCE_SERVE;
+	/* Gone with its interface, the program forwards nothing: nothing to attract traffic to. */
+	enum announce_mode mode =
+	    service->stopping || service->interface_gone ? ANNOUNCE_WITHDRAW : ANNOUNCE_SERVE;
 
 	if (service->role != ROLE_LB || service->link_fd < 0)
 		return;

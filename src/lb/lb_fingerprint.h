@@ -14,7 +14,8 @@
  * FNV-1a (64 bits) over the hash seed and the table size (4 bytes each, big-endian), then each
  * slot's backend ADDRESS in slot order (16 bytes, IPv4 v4-mapped; an empty slot 16 bytes of
  * 0xff): the backend ids of the maps are this LB's own and may differ on another. TABLE holds
- * SIZE backend ids (LB_RING_SLOT_EMPTY for an empty slot) of BACKENDS, which give each id's address.
+ * SIZE backend ids (LB_RING_SLOT_EMPTY for an empty slot) of BACKENDS, which give each id's
+ * address.
  */
 uint64_t lb_fingerprint(uint32_t seed, uint32_t size, const uint32_t *table,
 			const struct maglev_backend *backends, size_t count);

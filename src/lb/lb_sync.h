@@ -29,8 +29,8 @@ struct lb_maps {
 	const struct instance_maps *instance; /* VIP names and backend weights */
 };
 
-/* Whether BACKEND of VIP may take new flows now. The one place backend state comes from: today
- * every backend is up; health checks answer here. */
+/* Whether BACKEND of VIP may take new flows now: the one place backend state comes from (the
+ * service answers from the health checks, every backend being up until they start). */
 typedef bool lb_backend_up_fn(void *context, const struct vip_config *vip,
 			      const struct backend_config *backend);
 

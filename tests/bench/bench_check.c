@@ -12,21 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "bench.h"
-
-static int test_number;
-
-static void tap(bool ok, const char *format, ...) __attribute__((format(printf, 2, 3)));
-static void tap(bool ok, const char *format, ...)
-{
-	va_list args;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-	va_start(args, format);
-	vprintf(format, args);
-	va_end(args);
-	printf("\n");
-	fflush(stdout);
-}
+#include "tests/lib/tap.h"
 
 static uint64_t counter(int fd, uint32_t index)
 {
@@ -50,12 +36,12 @@ static void check_restore(struct bench_cases *cases, const char *name, int progr
 
 	if (!item || run_program(program_fd, frame, cases->ifindex, 1, &fresh) ||
 	    run_program(program_fd, frame, cases->ifindex, 1, &fresh)) {
-		tap(false, "%s: runs", name);
+		tap_result(false, "%s: runs", name);
 		return;
 	}
 	before = counter_fd >= 0 ? counter(counter_fd, index) : 0;
 	if (cases_run_once(cases, item, cases->repeat, &wrapped)) {
-		tap(false, "%s: runs behind the wrapper", name);
+		tap_result(false, "%s: runs behind the wrapper", name);
 		return;
 	}
 	after = counter_fd >= 0 ? counter(counter_fd, index) : 0;
@@ -64,7 +50,8 @@ static void check_restore(struct bench_cases *cases, const char *name, int progr
 		    !memcmp(fresh.output, wrapped.output, fresh.output_length);
 	bool changed = fresh.output_length != frame->length ||
 		       memcmp(fresh.output, frame->words, frame->length);
-	tap(fresh.verdict == expect && wrapped.verdict == expect && same && counted &&
+	tap_result(
+	    fresh.verdict == expect && wrapped.verdict == expect && same && counted &&
 		(changed || expect == XDP_PASS),
 	    "%s: behind the wrapper, run %u gives a fresh frame's verdict (%u, %u; want %u) and "
 	    "bytes (%s, %s the input), its counter counts %" PRIu64 "%s",
@@ -94,9 +81,9 @@ static void check_memlock(int fd)
 	char *field = strstr(output, "\"bytes_memlock\":");
 	if (field)
 		bpftool = strtoull(field + strlen("\"bytes_memlock\":"), NULL, 10);
-	tap(fdinfo && fdinfo == bpftool,
-	    "memory figures are bpftool's: flows map memlock %" PRIu64 " = bpftool %" PRIu64,
-	    fdinfo, bpftool);
+	tap_result(fdinfo && fdinfo == bpftool,
+		   "memory figures are bpftool's: flows map memlock %" PRIu64 " = bpftool %" PRIu64,
+		   fdinfo, bpftool);
 }
 
 static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
@@ -111,8 +98,9 @@ static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
 
 	packet_flow_key(tcp4, UINT32_MAX, &key);
 	bool found = !bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id);
-	tap(found && backend_id >= 1 && backend_id <= 2,
-	    "the flow key the harness computes is the one lb inserted (backend %u)", backend_id);
+	tap_result(found && backend_id >= 1 && backend_id <= 2,
+		   "the flow key the harness computes is the one lb inserted (backend %u)",
+		   backend_id);
 
 	/* A new flow on every run: the table grows by one per run, nothing skipped. */
 	bench_frame(syn4, &frame);
@@ -122,10 +110,10 @@ static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
 	skipped_before = counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED);
 	bool ran = item && !cases_run_once(cases, item, cases->repeat, &result);
 	lb_count_flows(lb, &flows_after);
-	tap(ran && result.verdict == XDP_TX && flows_after - flows_before == cases->repeat &&
-		counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) == skipped_before,
-	    "SYN behind the varying wrapper: %u runs inserted %" PRIu64 " flows", cases->repeat,
-	    flows_after - flows_before);
+	tap_result(ran && result.verdict == XDP_TX && flows_after - flows_before == cases->repeat &&
+		       counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) == skipped_before,
+		   "SYN behind the varying wrapper: %u runs inserted %" PRIu64 " flows",
+		   cases->repeat, flows_after - flows_before);
 
 	/* Over flow_inserts_per_second the new flows are balanced but not inserted. */
 	item = cases_add(cases, "syn_over_limit", lb->program_fd, true, &frame, lb, XDP_TX);
@@ -136,10 +124,11 @@ static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
 	lb_count_flows(lb, &flows_after);
 	uint64_t skipped =
 	    counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) - skipped_before;
-	tap(ran && result.verdict == XDP_TX && flows_after - flows_before <= 1 &&
-		skipped + 1 >= cases->repeat,
-	    "SYN over flow_inserts_per_second = 1: %" PRIu64 " of %u skipped, %" PRIu64 " inserted",
-	    skipped, cases->repeat, flows_after - flows_before);
+	tap_result(ran && result.verdict == XDP_TX && flows_after - flows_before <= 1 &&
+		       skipped + 1 >= cases->repeat,
+		   "SYN over flow_inserts_per_second = 1: %" PRIu64 " of %u skipped, %" PRIu64
+		   " inserted",
+		   skipped, cases->repeat, flows_after - flows_before);
 	struct lb_settings settings = lb->settings;
 	settings.flow_inserts_per_second = 0;
 	lb_write_settings(lb, &settings);
@@ -165,7 +154,7 @@ static void check_generator(struct bench_env *env, struct lb_instance *lb,
 				&key, &frame, BPF_ANY) ||
 	    bpf_xdp_attach(env->generator_ifindex, sink_fd, XDP_FLAGS_DRV_MODE, NULL) ||
 	    bpf_xdp_attach(env->ifindex, lb->program_fd, XDP_FLAGS_DRV_MODE, NULL)) {
-		tap(false, "live generator: set up");
+		tap_result(false, "live generator: set up");
 		goto out;
 	}
 	uint64_t tx = counter(lb->counters_fd, LB_COUNTER_TX);
@@ -179,10 +168,11 @@ static void check_generator(struct bench_env *env, struct lb_instance *lb,
 	int rc = bpf_prog_test_run_opts(generator_fd, &options);
 	tx = counter(lb->counters_fd, LB_COUNTER_TX) - tx;
 	pass = counter(lb->counters_fd, LB_COUNTER_PASS) - pass;
-	tap(!rc && tx > frames / 2 && tx <= frames && pass == 0,
-	    "live generator rewrites every recycled frame: lb forwarded %" PRIu64 " of %u, passed "
-	    "%" PRIu64 " (a frame carrying lb's own output would be passed)",
-	    tx, frames, pass);
+	tap_result(!rc && tx > frames / 2 && tx <= frames && pass == 0,
+		   "live generator rewrites every recycled frame: lb forwarded %" PRIu64
+		   " of %u, passed "
+		   "%" PRIu64 " (a frame carrying lb's own output would be passed)",
+		   tx, frames, pass);
 out:
 	bpf_xdp_detach(env->ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach(env->generator_ifindex, XDP_FLAGS_DRV_MODE, NULL);
@@ -204,8 +194,8 @@ int bench_check(struct bench_env *env)
 	reference_fd = bench_reference(env, &reference);
 	err = bench_base_lb(env, &lb, 0);
 	err = err ?: bench_base_backend(env, &backend);
-	tap(!err && cases && reference_fd >= 0,
-	    "the programs load: wrapper, XDP_PASS, reference, lb, backend");
+	tap_result(!err && cases && reference_fd >= 0,
+		   "the programs load: wrapper, XDP_PASS, reference, lb, backend");
 	if (err || !cases || reference_fd < 0)
 		goto out;
 	cases->rounds = 1;
@@ -216,9 +206,9 @@ int bench_check(struct bench_env *env)
 	struct bench_case *pass =
 	    cases_add(cases, "pass", cases->pass_fd, true, &frame, NULL, XDP_PASS);
 	err = cases_run_once(cases, pass, cases->repeat, &result);
-	tap(!err && result.verdict == XDP_PASS && result.output_length == frame.length &&
-		!memcmp(result.output, frame.words, frame.length),
-	    "wrapper + XDP_PASS: %u runs leave the template byte for byte", cases->repeat);
+	tap_result(!err && result.verdict == XDP_PASS && result.output_length == frame.length &&
+		       !memcmp(result.output, frame.words, frame.length),
+		   "wrapper + XDP_PASS: %u runs leave the template byte for byte", cases->repeat);
 
 	check_restore(cases, "reference tcp4", reference_fd, &frame, XDP_TX, -1, 0);
 	check_restore(cases, "lb tcp4 established", lb.program_fd, &frame, XDP_TX, lb.counters_fd,
@@ -242,10 +232,10 @@ int bench_check(struct bench_env *env)
 	uint64_t tx = counter(lb.counters_fd, LB_COUNTER_TX);
 	err = run_program(lb.program_fd, &frame, env->ifindex, cases->repeat, &result);
 	tx = counter(lb.counters_fd, LB_COUNTER_TX) - tx;
-	tap(!err && cases->repeat > 1 && tx < cases->repeat,
-	    "without the wrapper, repeat %u re-runs lb on its own output: %" PRIu64
-	    " forwarded (so the check above can fail)",
-	    cases->repeat, tx);
+	tap_result(!err && cases->repeat > 1 && tx < cases->repeat,
+		   "without the wrapper, repeat %u re-runs lb on its own output: %" PRIu64
+		   " forwarded (so the check above can fail)",
+		   cases->repeat, tx);
 
 	check_flows(cases, &lb, &specs.tcp4, &specs.syn4);
 	check_memlock(lb.flows_fd);
@@ -253,7 +243,7 @@ int bench_check(struct bench_env *env)
 		check_generator(env, &lb, &specs.tcp4);
 	err = 0;
 out:
-	printf("1..%d\n", test_number);
+	tap_plan();
 	lb_close(&lb);
 	backend_close(&backend);
 	bpf_object__close(reference);

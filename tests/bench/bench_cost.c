@@ -47,9 +47,9 @@ static int cost_open(struct bench_env *env, struct cost_setup *setup)
 	struct lb_instance *lb = &setup->lb;
 	struct bench_cases *cases;
 	struct bench_frame frame;
-	struct bench_case *item, *syn4;
+	struct bench_case *item, *syn4 = NULL;
 	struct run_result result;
-	int err = -EINVAL, reference_fd, pass_fd, lb_fd;
+	int err = -EINVAL, reference_fd, pass_fd, lb_fd, backend_fd;
 
 	memset(setup, 0, sizeof(*setup));
 	cases = setup->cases = bench_cases_open(env);
@@ -64,48 +64,58 @@ static int cost_open(struct bench_env *env, struct cost_setup *setup)
 	if (err)
 		goto out;
 	lb_fd = lb->program_fd;
+	backend_fd = setup->backend.program_fd;
 	bench_specs(env, specs);
 
-	/* Pass-through: the frame is not modified, so it is run directly (no restore needed). */
-	bench_frame(&specs->non_vip4, &frame);
-	cases_add(cases, "xdp_pass", pass_fd, false, &frame, NULL, XDP_PASS);
-	cases_add(cases, "lb_non_vip4", lb_fd, false, &frame, lb, XDP_PASS);
-	bench_frame(&specs->non_vip6, &frame);
-	cases_add(cases, "lb_non_vip6", lb_fd, false, &frame, lb, XDP_PASS);
-
-	bench_frame(&specs->tcp4, &frame);
-	cases_add(cases, "reference_tcp4", reference_fd, true, &frame, NULL, XDP_TX);
-	cases_add(cases, "lb_tcp4_established", lb_fd, true, &frame, lb, XDP_TX);
-	item = cases_add(cases, "lb_tcp4_no_flow_table", lb_fd, true, &frame, lb, XDP_TX);
-	item->settings.flags &= ~LB_SETTINGS_F_FLOW_TABLE;
-	bench_frame(&specs->tcp6, &frame);
-	cases_add(cases, "reference_tcp6", reference_fd, true, &frame, NULL, XDP_TX);
-	cases_add(cases, "lb_tcp6_established", lb_fd, true, &frame, lb, XDP_TX);
-	bench_frame(&specs->udp4, &frame);
-	cases_add(cases, "lb_udp4_established", lb_fd, true, &frame, lb, XDP_TX);
-
-	/* A new flow every run: 2^24 (IPv4) or 2^32 (IPv6) sources before one comes back. */
-	bench_frame(&specs->syn4, &frame);
-	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
-	syn4 = cases_add(cases, "lb_tcp4_syn", lb_fd, true, &frame, lb, XDP_TX);
-	item = cases_add(cases, "lb_tcp4_syn_over_limit", lb_fd, true, &frame, lb, XDP_TX);
-	item->settings.flow_inserts_per_second = 1;
-	bench_frame(&specs->syn6, &frame);
-	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
-	cases_add(cases, "lb_tcp6_syn", lb_fd, true, &frame, lb, XDP_TX);
 	/*
-	 * The same SYN again and again: the insert replaces the flow's own entry, in a hot bucket,
-	 * with no eviction. Not a new flow, but what repeating one SYN measures; for comparison.
+	 * The cases in the order they are measured. Pass-through frames are not modified, so they
+	 * run directly (no restore needed); the others run behind the wrapper. The SYN cases vary
+	 * their source every run: 2^24 (IPv4) or 2^32 (IPv6) sources before one comes back.
+	 * lb_tcp4_syn_same_flow is the same SYN again and again: the insert replaces the flow's own
+	 * entry, in a hot bucket, with no eviction. Not a new flow, but what repeating one SYN
+	 * measures; for comparison.
 	 */
-	bench_frame(&specs->syn4, &frame);
-	cases_add(cases, "lb_tcp4_syn_same_flow", lb_fd, true, &frame, lb, XDP_TX);
+	const struct {
+		const char *name;
+		const struct packet_spec *spec;
+		int fd;
+		bool wrapped, vary, lb;
+		uint32_t verdict;
+	} rows[] = {
+	    {"xdp_pass", &specs->non_vip4, pass_fd, false, false, false, XDP_PASS},
+	    {"lb_non_vip4", &specs->non_vip4, lb_fd, false, false, true, XDP_PASS},
+	    {"lb_non_vip6", &specs->non_vip6, lb_fd, false, false, true, XDP_PASS},
+	    {"reference_tcp4", &specs->tcp4, reference_fd, true, false, false, XDP_TX},
+	    {"lb_tcp4_established", &specs->tcp4, lb_fd, true, false, true, XDP_TX},
+	    {"lb_tcp4_no_flow_table", &specs->tcp4, lb_fd, true, false, true, XDP_TX},
+	    {"reference_tcp6", &specs->tcp6, reference_fd, true, false, false, XDP_TX},
+	    {"lb_tcp6_established", &specs->tcp6, lb_fd, true, false, true, XDP_TX},
+	    {"lb_udp4_established", &specs->udp4, lb_fd, true, false, true, XDP_TX},
+	    {"lb_tcp4_syn", &specs->syn4, lb_fd, true, true, true, XDP_TX},
+	    {"lb_tcp4_syn_over_limit", &specs->syn4, lb_fd, true, true, true, XDP_TX},
+	    {"lb_tcp6_syn", &specs->syn6, lb_fd, true, true, true, XDP_TX},
+	    {"lb_tcp4_syn_same_flow", &specs->syn4, lb_fd, true, false, true, XDP_TX},
+	    {"backend_tcp4_restore", &specs->restore4, backend_fd, true, false, false, XDP_PASS},
+	    {"backend_tcp6_restore", &specs->restore6, backend_fd, true, false, false, XDP_PASS},
+	};
 
-	bench_frame(&specs->restore4, &frame);
-	cases_add(cases, "backend_tcp4_restore", setup->backend.program_fd, true, &frame, NULL,
-		  XDP_PASS);
-	bench_frame(&specs->restore6, &frame);
-	cases_add(cases, "backend_tcp6_restore", setup->backend.program_fd, true, &frame, NULL,
-		  XDP_PASS);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bench_frame(rows[i].spec, &frame);
+		if (rows[i].vary)
+			bench_vary(&frame, BENCH_VARY_COUNTER, 0);
+		item = cases_add(cases, rows[i].name, rows[i].fd, rows[i].wrapped, &frame,
+				 rows[i].lb ? lb : NULL, rows[i].verdict);
+		if (!item) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (!strcmp(item->name, "lb_tcp4_no_flow_table"))
+			item->settings.flags &= ~LB_SETTINGS_F_FLOW_TABLE;
+		else if (!strcmp(item->name, "lb_tcp4_syn_over_limit"))
+			item->settings.flow_inserts_per_second = 1;
+		else if (!strcmp(item->name, "lb_tcp4_syn"))
+			syn4 = item;
+	}
 
 	/* Established flows: the first run inserts them. */
 	for (size_t i = 0; i < cases->count; i++) {

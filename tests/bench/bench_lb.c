@@ -31,6 +31,15 @@ void lb_backend_address(int family, uint32_t number, struct in6_addr *address)
 	}
 }
 
+int bench_map_put(int fd, const void *key, const void *value, const char *what)
+{
+	if (bpf_map_update_elem(fd, key, value, BPF_ANY)) {
+		pr_warn("%s: %s\n", what, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int find_map_fd(struct bpf_object *object, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(object, name);
@@ -61,11 +70,7 @@ static int filter_add(const struct lb_instance *lb, const struct l3dsr_address *
 	filter.ready = 1;
 	filter.slots = lb->vip_slots ? VIP_SLOTS_FIRST : VIP_SLOTS_NONE;
 	l3dsr_address_filter_set(&filter, address);
-	if (bpf_map_update_elem(bpf_map__fd(map), &zero, &filter, BPF_ANY)) {
-		pr_warn("vip_address_filter: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return bench_map_put(bpf_map__fd(map), &zero, &filter, "vip_address_filter");
 }
 
 /*
@@ -106,20 +111,76 @@ static struct bpf_program *first_xdp_program(struct bpf_object *object)
 	return NULL;
 }
 
+int lb_write_settings(struct lb_instance *lb, const struct lb_settings *settings)
+{
+	uint32_t key = 0;
+	int err = bench_map_put(lb->settings_fd, &key, settings, "settings");
+
+	if (!err)
+		lb->settings = *settings;
+	return err;
+}
+
+/* Opens the object at PATH into *OBJECT; NULL and a message when it cannot. */
+static int object_open(struct bpf_object **object, const char *path)
+{
+	int err;
+
+	*object = bpf_object__open_file(path, NULL);
+	err = libbpf_get_error(*object);
+	if (err) {
+		*object = NULL;
+		pr_warn("%s: cannot open: %s\n", path, strerror(-err));
+	}
+	return err;
+}
+
+/* A map of an object and where its fd goes. */
+struct map_fd {
+	const char *name;
+	int *fd;
+};
+
+/* Loads OBJECT (from PATH, for the messages): its XDP program's fd into *PROGRAM_FD, the fds of
+ * the COUNT MAPS into theirs; -ENOENT when one of them is missing. */
+static int object_load(struct bpf_object *object, const char *path, int *program_fd,
+		       const struct map_fd *maps, size_t count)
+{
+	int err = bpf_object__load(object);
+
+	if (err) {
+		pr_warn("%s: load failed: %s\n", path, strerror(-err));
+		return err;
+	}
+	*program_fd = bpf_program__fd(first_xdp_program(object));
+	if (*program_fd < 0)
+		err = -ENOENT;
+	for (size_t i = 0; i < count; i++) {
+		*maps[i].fd = find_map_fd(object, maps[i].name);
+		if (*maps[i].fd < 0)
+			err = -ENOENT;
+	}
+	return err;
+}
+
 int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table_size)
 {
+	const struct map_fd maps[] = {{"vip_addresses", &lb->vip_addresses_fd},
+				      {"vips", &lb->vips_fd},
+				      {"maglev_rings", &lb->rings_fd},
+				      {"backends", &lb->backends_fd},
+				      {"flows", &lb->flows_fd},
+				      {"settings", &lb->settings_fd},
+				      {"counters", &lb->counters_fd},
+				      {"vip_traffic", &lb->vip_traffic_fd}};
 	struct bpf_map *flows, *rings, *inner;
 	int err;
 
 	memset(lb, 0, sizeof(*lb));
 	lb->next_backend_id = 1;
-	lb->object = bpf_object__open_file(object_path, NULL);
-	err = libbpf_get_error(lb->object);
-	if (err) {
-		lb->object = NULL;
-		pr_warn("%s: cannot open: %s\n", object_path, strerror(-err));
+	err = object_open(&lb->object, object_path);
+	if (err)
 		return err;
-	}
 	flows = bpf_object__find_map_by_name(lb->object, "flows");
 	rings = bpf_object__find_map_by_name(lb->object, "maglev_rings");
 	inner = rings ? bpf_map__inner_map(rings) : NULL;
@@ -135,26 +196,10 @@ int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table
 	}
 	lb->flow_table_size = flow_table_size ? flow_table_size : bpf_map__max_entries(flows);
 	lb->ring_flags = bpf_map__map_flags(inner);
-	err = bpf_object__load(lb->object);
-	if (err) {
-		pr_warn("%s: load failed: %s\n", object_path, strerror(-err));
+	err = object_load(lb->object, object_path, &lb->program_fd, maps,
+			  sizeof(maps) / sizeof(maps[0]));
+	if (err)
 		goto out;
-	}
-	lb->program_fd = bpf_program__fd(first_xdp_program(lb->object));
-	lb->vip_addresses_fd = find_map_fd(lb->object, "vip_addresses");
-	lb->vips_fd = find_map_fd(lb->object, "vips");
-	lb->rings_fd = find_map_fd(lb->object, "maglev_rings");
-	lb->backends_fd = find_map_fd(lb->object, "backends");
-	lb->flows_fd = find_map_fd(lb->object, "flows");
-	lb->settings_fd = find_map_fd(lb->object, "settings");
-	lb->counters_fd = find_map_fd(lb->object, "counters");
-	lb->vip_traffic_fd = find_map_fd(lb->object, "vip_traffic");
-	if (lb->program_fd < 0 || lb->vip_addresses_fd < 0 || lb->vips_fd < 0 || lb->rings_fd < 0 ||
-	    lb->backends_fd < 0 || lb->flows_fd < 0 || lb->settings_fd < 0 || lb->counters_fd < 0 ||
-	    lb->vip_traffic_fd < 0) {
-		err = -ENOENT;
-		goto out;
-	}
 	struct lb_settings settings = {
 	    .hash_seed = 0,
 	    .flags = LB_SETTINGS_F_FLOW_TABLE,
@@ -165,18 +210,6 @@ out:
 	if (err)
 		lb_close(lb);
 	return err;
-}
-
-int lb_write_settings(struct lb_instance *lb, const struct lb_settings *settings)
-{
-	uint32_t key = 0;
-
-	if (bpf_map_update_elem(lb->settings_fd, &key, settings, BPF_ANY)) {
-		pr_warn("settings: %s\n", strerror(errno));
-		return -errno;
-	}
-	lb->settings = *settings;
-	return 0;
 }
 
 static int ring_create(struct lb_instance *lb, const uint32_t *table, uint32_t size)
@@ -263,12 +296,8 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 	info.vip_index = vip_index;
 	info.table_size = vip->table_size;
 	info.dscp = vip->dscp;
-	if (bpf_map_update_elem(lb->vips_fd, &key, &info, BPF_ANY)) {
-		err = -errno;
-		pr_warn("vips: %s\n", strerror(errno));
-		goto out;
-	}
-	err = slots_add(lb, &key, &info);
+	err = bench_map_put(lb->vips_fd, &key, &info, "vips");
+	err = err ?: slots_add(lb, &key, &info);
 	if (!err)
 		err = filter_add(lb, &key.address);
 	if (err)
@@ -277,11 +306,9 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 	address_info.flags |= vip->port ? VIP_ADDRESS_F_PORT : VIP_ADDRESS_F_ANY_PORT;
 	if (!vip->protocol)
 		address_info.flags = VIP_ADDRESS_F_ANY_PROTOCOL;
-	if (bpf_map_update_elem(lb->vip_addresses_fd, &key.address, &address_info, BPF_ANY)) {
-		err = -errno;
-		pr_warn("vip_addresses: %s\n", strerror(errno));
+	err = bench_map_put(lb->vip_addresses_fd, &key.address, &address_info, "vip_addresses");
+	if (err)
 		goto out;
-	}
 	int *grown = realloc(lb->ring_fds, (lb->ring_count + 1) * sizeof(*grown));
 	if (!grown) {
 		err = -ENOMEM;
@@ -407,29 +434,17 @@ void lb_close(struct lb_instance *lb)
 
 int backend_open(struct backend_instance *backend, const char *object_path)
 {
+	const struct map_fd maps[] = {{"local_addresses", &backend->local_addresses_fd},
+				      {"dscp_vips", &backend->dscp_vips_fd},
+				      {"counters", &backend->counters_fd}};
 	int err;
 
 	memset(backend, 0, sizeof(*backend));
-	backend->object = bpf_object__open_file(object_path, NULL);
-	err = libbpf_get_error(backend->object);
-	if (err) {
-		backend->object = NULL;
-		pr_warn("%s: cannot open: %s\n", object_path, strerror(-err));
+	err = object_open(&backend->object, object_path);
+	if (err)
 		return err;
-	}
-	err = bpf_object__load(backend->object);
-	if (err) {
-		pr_warn("%s: load failed: %s\n", object_path, strerror(-err));
-		goto out;
-	}
-	backend->program_fd = bpf_program__fd(first_xdp_program(backend->object));
-	backend->local_addresses_fd = find_map_fd(backend->object, "local_addresses");
-	backend->dscp_vips_fd = find_map_fd(backend->object, "dscp_vips");
-	backend->counters_fd = find_map_fd(backend->object, "counters");
-	if (backend->program_fd < 0 || backend->local_addresses_fd < 0 ||
-	    backend->dscp_vips_fd < 0 || backend->counters_fd < 0)
-		err = -ENOENT;
-out:
+	err = object_load(backend->object, object_path, &backend->program_fd, maps,
+			  sizeof(maps) / sizeof(maps[0]));
 	if (err)
 		backend_close(backend);
 	return err;
@@ -439,11 +454,7 @@ int backend_add_local(struct backend_instance *backend, const struct in6_addr *a
 {
 	uint8_t unused = 1;
 
-	if (bpf_map_update_elem(backend->local_addresses_fd, address, &unused, BPF_ANY)) {
-		pr_warn("local_addresses: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return bench_map_put(backend->local_addresses_fd, address, &unused, "local_addresses");
 }
 
 int backend_add_dscp_vip(struct backend_instance *backend, uint8_t dscp, const struct in6_addr *vip,
@@ -455,11 +466,7 @@ int backend_add_dscp_vip(struct backend_instance *backend, uint8_t dscp, const s
 	memcpy(&target.vip, vip, 16);
 	target.vip_index = vip_index;
 	target.family = family == AF_INET ? 4 : 6;
-	if (bpf_map_update_elem(backend->dscp_vips_fd, &key, &target, BPF_ANY)) {
-		pr_warn("dscp_vips: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return bench_map_put(backend->dscp_vips_fd, &key, &target, "dscp_vips");
 }
 
 void backend_close(struct backend_instance *backend)

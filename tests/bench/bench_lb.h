@@ -64,6 +64,9 @@ int backend_add_dscp_vip(struct backend_instance *backend, uint8_t dscp, const s
 			 int family, uint32_t vip_index);
 void backend_close(struct backend_instance *backend);
 
+/* Writes KEY's VALUE into the map FD; on failure says so, naming WHAT, and returns -errno. */
+int bench_map_put(int fd, const void *key, const void *value, const char *what);
+
 /* memlock of the map FD as the kernel reports it in /proc/self/fdinfo (what bpftool shows). */
 int map_memlock(int fd, uint64_t *bytes);
 

@@ -100,8 +100,21 @@ int main(int argc, char **argv)
 	    .scale_flows = 1 << 20,
 	    .out = stdout,
 	};
+	/* The options that set a count, by their short option. */
+	const struct {
+		int option;
+		uint32_t *count;
+	} counts[] = {{'r', &env.repeat},
+		      {'R', &env.rounds},
+		      {'f', &env.frames},
+		      {'L', &env.flood_limit},
+		      {'E', &env.flood_established},
+		      {'V', &env.scale_max_vips},
+		      {'B', &env.scale_max_backends},
+		      {'F', &env.scale_flows}};
 	const char *interface = NULL, *generator = NULL, *mode;
 	int option, cpu = -1, err;
+	size_t i;
 
 	while ((option = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (option) {
@@ -123,32 +136,8 @@ int main(int argc, char **argv)
 		case 'c':
 			cpu = atoi(optarg);
 			break;
-		case 'r':
-			env.repeat = strtoul(optarg, NULL, 0);
-			break;
-		case 'R':
-			env.rounds = strtoul(optarg, NULL, 0);
-			break;
-		case 'f':
-			env.frames = strtoul(optarg, NULL, 0);
-			break;
 		case 's':
 			env.seconds = strtod(optarg, NULL);
-			break;
-		case 'L':
-			env.flood_limit = strtoul(optarg, NULL, 0);
-			break;
-		case 'E':
-			env.flood_established = strtoul(optarg, NULL, 0);
-			break;
-		case 'V':
-			env.scale_max_vips = strtoul(optarg, NULL, 0);
-			break;
-		case 'B':
-			env.scale_max_backends = strtoul(optarg, NULL, 0);
-			break;
-		case 'F':
-			env.scale_flows = strtoul(optarg, NULL, 0);
 			break;
 		case 'n':
 			env.nft = "nft";
@@ -160,8 +149,14 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+				if (counts[i].option == option)
+					break;
+			if (i == sizeof(counts) / sizeof(counts[0])) {
+				usage(stderr);
+				return 2;
+			}
+			*counts[i].count = strtoul(optarg, NULL, 0);
 		}
 	}
 	if (optind != argc - 1 || !interface) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "bench_lb.h"
 #include "bench_run.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
@@ -83,12 +84,8 @@ int wrapper_prepare(struct wrapper *wrapper, const struct bench_frame *frame, in
 {
 	uint32_t key = 0;
 
-	if (bpf_map_update_elem(wrapper->frames_fd, &key, frame, BPF_ANY) ||
-	    bpf_map_update_elem(wrapper->target_fd, &key, &target_fd, BPF_ANY)) {
-		pr_warn("wrapper: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return bench_map_put(wrapper->frames_fd, &key, frame, "wrapper frames")
+		   ?: bench_map_put(wrapper->target_fd, &key, &target_fd, "wrapper target");
 }
 
 void wrapper_close(struct wrapper *wrapper)

@@ -3,7 +3,7 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BENCH_DIR)/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
 BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
-BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES))
+BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES)) $(BUILD)/tests/lib/tap.o
 # The daemon's ring and VIP slot builders: the maps are filled exactly as l3dsrd fills them.
 BENCH_MAGLEV := $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o common/counter_names.o \
 	lb/vip_slots.o)

@@ -40,39 +40,9 @@ PATHS=(l3dsr no_lb nftables lb_hop_routing)
 e2e_setup --backends 1
 RIP=${TOPO_BACKEND_ADDR4[0]}
 
-cat >"$TOPO_DIR/lb.conf" <<CONF
-# written by tests/bench/e2e.sh
-[global]
-xdp-mode = native
-hash-seed = 0
-flow-table-size = 65536
-
-[vip web4]
-address = $TOPO_VIP4
-protocol = tcp
-port = 80
-dscp = 10
-backend = $RIP
-check = none
-
-[vip iperf4]
-address = $TOPO_VIP4
-protocol = tcp
-port = $IPERF_PORT
-dscp = 14
-backend = $RIP
-check = none
-CONF
-cat >"$TOPO_DIR/backend.conf" <<CONF
-# written by tests/bench/e2e.sh
-[vip web4]
-address = $TOPO_VIP4
-dscp = 10
-
-[vip iperf4]
-address = $TOPO_VIP4
-dscp = 14
-CONF
+conf_lb --global "hash-seed = 0" --global "flow-table-size = 65536" --vip web4:4:tcp:80:10 \
+	--vip "iperf4:4:tcp:$IPERF_PORT:14" --line "check = none" 1 >"$TOPO_DIR/lb.conf"
+conf_backend web4:4:10 iperf4:4:14 >"$TOPO_DIR/backend.conf"
 
 # Not in $(...): the daemons and their notify listeners are children of this shell (teardown
 # finds them), and they would hold a command substitution's pipe open.

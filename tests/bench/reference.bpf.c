@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "bench_common.h"
+#include "ethernet.bpf.h"
 
 #define AF_INET		 2
 #define AF_INET6	 10
@@ -148,14 +149,13 @@ static __always_inline int reference_ipv6(struct xdp_md *ctx, struct ethhdr *eth
 	return forward(ctx, eth, &fib);
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_reference(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
+	struct ethhdr *eth;
 
-	if ((void *)(eth + 1) > data_end)
+	if (!ethernet_header(ctx, &eth))
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
 		return reference_ipv4(ctx, eth, data_end);

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "bench_common.h"
+#include "ethernet.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -24,21 +25,19 @@ static __always_inline void count_packet(__u32 key)
 		count->packets++;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_pass(struct xdp_md *ctx __attribute__((unused)))
 {
 	return XDP_PASS;
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int bench_mac_swap(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
+	struct ethhdr *eth;
 	unsigned char mac[ETH_ALEN];
 
-	if ((void *)(eth + 1) > data_end)
+	if (!ethernet_header(ctx, &eth))
 		return XDP_DROP;
 	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
@@ -51,11 +50,9 @@ int bench_mac_swap(struct xdp_md *ctx)
 SEC("xdp")
 int bench_sink(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
+	struct ethhdr *eth;
 
-	if ((void *)(eth + 1) <= data_end && eth->h_proto == bpf_htons(ETH_P_IP))
+	if (ethernet_header(ctx, &eth) && eth->h_proto == bpf_htons(ETH_P_IP))
 		count_packet(BENCH_COUNT_SINK);
 	return XDP_DROP;
 }

@@ -9,7 +9,8 @@ struct {
 	__type(value, __u32);
 } target SEC(".maps");
 
-SEC("xdp")
+/* xdp.frags like the two l3dsr programs: a program array only takes programs that agree on it. */
+SEC("xdp.frags")
 int bench_wrapper(struct xdp_md *ctx)
 {
 	if (frame_restore(ctx))

@@ -4,13 +4,14 @@ CONFIG_TEST := $(BUILD)/tests/config/test_config
 TEST_PROGRAMS += $(CONFIG_TEST)
 # The suite runs the tests under valgrind: a leak or a bad access fails it.
 DEPS_TEST += valgrind
+DEPS_UNIT += valgrind
 
 # malloc and realloc are wrapped so that test_config_oom.c can make each one fail in turn.
 CONFIG_TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=realloc
 
 $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_config_limits.o \
 		$(BUILD)/tests/config/test_config_oom.o $(BUILD)/tests/config/config_invariants.o \
-		$(CONFIG_OBJECTS)
+		$(BUILD)/tests/lib/tap.o $(CONFIG_OBJECTS)
 	$(CC) $(CFLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ $^
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer (gcc's): they see
@@ -18,11 +19,13 @@ $(CONFIG_TEST): $(BUILD)/tests/config/test_config.o $(BUILD)/tests/config/test_c
 # found under its sanitizers fail make check too.
 CONFIG_TEST_SANITIZED := $(BUILD)/tests/config/test_config_sanitized
 TEST_PROGRAMS += $(CONFIG_TEST_SANITIZED)
+UNIT_TEST_PROGRAMS += $(CONFIG_TEST) $(CONFIG_TEST_SANITIZED)
 CONFIG_TEST_SOURCES := tests/config/test_config.c tests/config/test_config_limits.c \
-	tests/config/test_config_oom.c tests/config/config_invariants.c
+	tests/config/test_config_oom.c tests/config/config_invariants.c tests/lib/tap.c
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-$(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) $(wildcard src/*/*.h tests/config/*.h)
+$(CONFIG_TEST_SANITIZED): $(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES) \
+		$(wildcard src/*/*.h tests/config/*.h tests/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SANITIZE_FLAGS) $(CONFIG_TEST_LDFLAGS) -o $@ \
 		$(CONFIG_TEST_SOURCES) $(CONFIG_SOURCES)

@@ -12,42 +12,6 @@
 #include "config_invariants.h"
 #include "test_config.h"
 
-static int tap_count;
-static int tap_failures;
-
-bool tap_result(bool ok, const char *format, ...)
-{
-	va_list arguments;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_count);
-	va_start(arguments, format);
-	vprintf(format, arguments);
-	va_end(arguments);
-	putchar('\n');
-	if (!ok)
-		tap_failures++;
-	return ok;
-}
-
-void tap_diagnostic(const char *label, const char *text)
-{
-	const char *line = text;
-
-	printf("# %s:\n", label);
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		int length = end ? (int)(end - line) : (int)strlen(line);
-
-		printf("#   %.*s\n", length, line);
-		line = end ? end + 1 : NULL;
-	}
-}
-
-int tap_failure_count(void)
-{
-	return tap_failures;
-}
-
 static void parse_with(const char *name, const char *text, size_t length, enum l3dsr_role role,
 		       struct parse_outcome *outcome, bool from_file)
 {
@@ -414,6 +378,5 @@ int main(void)
 	test_config_manual("docs/man/l3dsr.conf.5.scd");
 	test_config_limits();
 	test_config_out_of_memory();
-	printf("1..%d\n", tap_count);
-	return tap_failures > 0;
+	return tap_plan() > 0;
 }

@@ -1,4 +1,4 @@
-/* test_config.h: TAP output and parse helpers shared by the config parser's test files. */
+/* test_config.h: parse helpers shared by the config parser's test files (TAP: tests/lib/tap.h). */
 #ifndef L3DSR_TEST_CONFIG_H
 #define L3DSR_TEST_CONFIG_H
 
@@ -6,12 +6,7 @@
 #include <stddef.h>
 
 #include "src/config/config.h"
-
-/* Prints "ok N - WHAT" or "not ok N - WHAT"; returns OK. */
-bool tap_result(bool ok, const char *format, ...) __attribute__((format(printf, 2, 3)));
-/* Prints TEXT as "# " lines under a result (what differed). */
-void tap_diagnostic(const char *label, const char *text);
-int tap_failure_count(void);
+#include "tests/lib/tap.h"
 
 /* What one parse said and returned; free with parse_outcome_free. */
 struct parse_outcome {

@@ -9,7 +9,8 @@
 # kernel nor forwarded, while a ping is still answered. SIGTERM withdraws first and
 # keeps the program attached for the stop-delay (a second SIGTERM cuts it short), then
 # everything is gone. SIGKILL leaves routes and program; a restart adopts them without a single
-# withdrawal and deletes stale routes of addresses no longer served.
+# withdrawal and deletes stale routes of addresses no longer served. Last, the LB's interface
+# deleted under it withdraws the addresses, and a SIGTERM then stops at once.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -104,7 +105,7 @@ forwarded() {
 		awk '$1 == "IpForwDatagrams" || $1 == "Ip6OutForwDatagrams" { sum += $2 } END { print sum + 0 }'
 }
 
-daemon_backend_config "$TOPO_DIR/backend.conf"
+conf_backend web4:4:10 web6:6:11 udp4:4:12 udp6:6:13 >"$TOPO_DIR/backend.conf"
 for host in "${TOPO_BACKENDS[@]}"; do
 	daemon_start_ready "$host" "$host" backend eth0 "$TOPO_DIR/backend.conf" ||
 		e2e_bail "l3dsrd --role backend on $host: READY=1" "$D_ERROR"
@@ -298,6 +299,21 @@ if ! grep -q "$TOPO_VIP4 \|$TOPO_VIP6 " <<<"$deleted" && grep -q '192.0.2.99' <<
 	e2e_ok "the restart adopted the routes: no VIP route deleted meanwhile, only the stale ones"
 else
 	e2e_fail "the restart adopted the routes without a withdrawal" "$(cat "$TOPO_DIR/monitor.log")"
+fi
+
+# --- the LB's interface goes away: the program with it, so the addresses are withdrawn ----------
+ip -n "$LB_NS" link del eth0
+expect_routes "eth0 deleted under the LB: both addresses withdrawn, still owned" "" "$OWNED_BOTH"
+pid=${D_PID[lb]}
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+unset "D_PID[lb]"
+if [ "$status" = 0 ] && [ -z "$(announced)" ] && [ -z "$(owned)" ]; then
+	e2e_ok "SIGTERM without its interface: no stop-delay to wait, exit 0, every route gone"
+else
+	e2e_fail "SIGTERM without its interface" "exit status $status" "proto 250: '$(announced)'" \
+		"proto 251: '$(owned)'" "$(tail -n 5 "$(daemon_log lb)")"
 fi
 
 e2e_finish

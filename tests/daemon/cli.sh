@@ -73,11 +73,7 @@ table-size = 1009
 backend = 198.51.100.11
 backend = 198.51.100.12 weight=2
 EOF
-cat >"$TOPO_DIR/backend.conf" <<'EOF'
-[vip web]
-address = 192.0.2.10
-dscp = 10
-EOF
+conf_backend web:4:10 >"$TOPO_DIR/backend.conf"
 sed 's/^dscp = 10$/dscp = 0/; s/^backend = 198.51.100.12 weight=2$/backend = 2001:db8::12/' \
 	"$TOPO_DIR/lb.conf" >"$TOPO_DIR/bad.conf"
 expect "--check --role lb on a good file: 'configuration OK', exit 0" 0 '^configuration OK$' "" \

@@ -30,7 +30,7 @@ declare -A D_STREAM_PID=()
 daemon_teardown() {
 	local name pid
 	trap - EXIT INT TERM
-	if ((E2E_FAILURES)); then
+	if ((TAP_FAILURES)); then
 		for name in "${!D_PID[@]}"; do
 			echo "# --- l3dsrd $name (last lines) ---"
 			tail -n 20 "$TOPO_DIR/l3dsrd-$name.log" 2>/dev/null | sed 's/^/# /'
@@ -250,21 +250,11 @@ daemon_lb_config() {
 	e2e_lb_config "$file" --table-size 1009 --default-checks "$@"
 }
 
-daemon_backend_config() {
-	local vip name family dscp
-	for vip in web4:4:10 web6:6:11 udp4:4:12 udp6:6:13; do
-		IFS=: read -r name family dscp <<<"$vip"
-		printf '[vip %s]\n' "$name"
-		if [ "$family" = 4 ]; then echo "address = $TOPO_VIP4"; else echo "address = $TOPO_VIP6"; fi
-		printf 'dscp = %s\n\n' "$dscp"
-	done >"$1"
-}
-
 # daemon_start_all: backend instances on every backend, then the LB with backend1 and backend2
 # (with D_LB_PROBE and D_LB_ENV as its D_PROBE and D_ENV).
 daemon_start_all() {
 	local host
-	daemon_backend_config "$TOPO_DIR/backend.conf"
+	e2e_backend_config "$TOPO_DIR/backend.conf"
 	daemon_lb_config "$TOPO_DIR/lb.conf" 1 2
 	for host in "${TOPO_BACKENDS[@]}"; do
 		daemon_start_ready "$host" "$host" backend eth0 "$TOPO_DIR/backend.conf" ||

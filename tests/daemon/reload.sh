@@ -30,18 +30,19 @@ udp4_backends() {
 	daemon_ctl lb -j status | daemon_json '" ".join("%s:%d" % (b["address"], b["slots"])
 		for v in j[0]["vips"] if v["name"] == "udp4" for b in v["backends"])'
 }
-# wait_stream_past N: until the stream has completed N requests (at most 30 s).
+# wait_stream_past N: until the stream $STREAM has completed N requests (at most 30 s).
+STREAM=main
 wait_stream_past() {
 	local tries=300
-	while ((tries--)) && (($(daemon_stream_position main) < $1)); do
+	while ((tries--)) && (($(daemon_stream_position "$STREAM") < $1)); do
 		sleep 0.1
 	done
 }
 # reload_with TEXT_FOR_LOG: SIGHUP; M_BEFORE/M_AFTER are the stream positions around it.
 reload_marked() {
-	M_BEFORE=$(daemon_stream_position main)
+	M_BEFORE=$(daemon_stream_position "$STREAM")
 	daemon_reload lb || e2e_bail "SIGHUP: RELOADING=1 then READY=1" "$(tail -n 20 "$(daemon_log lb)")"
-	M_AFTER=$(daemon_stream_position main)
+	M_AFTER=$(daemon_stream_position "$STREAM")
 }
 
 program_before=$(program_id)
@@ -91,6 +92,12 @@ else
 fi
 
 # --- adding backend3, then removing it, while the stream runs --------------------------------
+# A fresh stream on ports main never used: once a stream wraps around its 20000 source ports,
+# every request belongs to a flow the LB remembers, and no new flow could show the new table.
+daemon_stream_stop main
+main_lost=$D_LOST main_summary=$D_SUMMARY
+STREAM=change
+daemon_stream_start change 4 20000
 log_lines_before=$(wc -l <"$(daemon_log lb)")
 daemon_lb_config "$conf" 1 2 3
 reload_marked
@@ -101,13 +108,13 @@ daemon_lb_config "$conf" 1 2
 reload_marked
 remove_before=$M_BEFORE remove_after=$M_AFTER
 wait_stream_past $((remove_after + 600))
-daemon_stream_stop main
+daemon_stream_stop change
 reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
 
 # A request in flight while READY=1 was being read may have gone either way: 2 of slack.
-before_add=$(daemon_stream_backends main 0 "$add_before")
-during=$(daemon_stream_backends main $((add_after + 2)) "$remove_before")
-after_removal=$(daemon_stream_backends main $((remove_after + 2)))
+before_add=$(daemon_stream_backends change 0 "$add_before")
+during=$(daemon_stream_backends change $((add_after + 2)) "$remove_before")
+after_removal=$(daemon_stream_backends change $((remove_after + 2)))
 if [ "$before_add" = "backend1 backend2" ] && [ "$during" = "backend1 backend2 backend3" ] &&
 	[ "$after_removal" = "backend1 backend2" ]; then
 	e2e_ok "the stream's new flows: backend1+2 before, backend1+2+3 after adding backend3, backend1+2 after removing it"
@@ -115,11 +122,11 @@ else
 	e2e_fail "new flows follow the table" "before the add: $before_add" \
 		"between add and removal: $during" "after the removal: $after_removal"
 fi
-if [ "$D_LOST" = 0 ]; then
-	e2e_ok "no request lost across the three reloads ($D_SUMMARY)"
+if [ "$main_lost" = 0 ] && [ "$D_LOST" = 0 ]; then
+	e2e_ok "no request lost across the three reloads ($main_summary; $D_SUMMARY)"
 else
-	e2e_fail "no request lost across the three reloads" "$D_SUMMARY" \
-		"$(grep LOST "$TOPO_DIR/stream-main.log" | head -n 10)"
+	e2e_fail "no request lost across the three reloads" "$main_summary" "$D_SUMMARY" \
+		"$(grep -h LOST "$TOPO_DIR/stream-main.log" "$TOPO_DIR/stream-change.log" | head -n 10)"
 fi
 slots3=$(tr ' ' '\n' <<<"$after_add" | sed -n 's/^198\.51\.100\.13://p')
 if [[ $after_add == *198.51.100.11:*198.51.100.12:*198.51.100.13:* ]] && ((slots3 > 250 && slots3 < 420)); then

@@ -34,11 +34,7 @@ dscp = 11
 table-size = 101
 backend = 2001:db8:2::11
 EOF
-cat >"$TOPO_DIR/backend.conf" <<'EOF'
-[vip web]
-address = 192.0.2.10
-dscp = 10
-EOF
+conf_backend web:4:10 >"$TOPO_DIR/backend.conf"
 
 # refused NAME: the instance NAME exited 1 without READY=1, XDP program or pins.
 refused() {

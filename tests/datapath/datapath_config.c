@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,23 @@ static int test_config_fill_vip_slots(const struct harness *harness,
 	return err ? err : test_config_update(harness, "vip_address_filter", &zero, filter);
 }
 
+/*
+ * egress_devices as l3dsrd writes it for the second link, L3DSR_DP_OTHER, were it a device that
+ * takes XDP frames but not multi-buffer ones (topology.py's XDP_TRANSMIT says the same); the
+ * third, "nox", stays out, as a device without XDP transmit does.
+ */
+static int test_config_fill_egress(const struct harness *harness)
+{
+	const char *other = getenv("L3DSR_DP_OTHER");
+	__u32 ifindex = other ? if_nametoindex(other) : 0, flags = EGRESS_F_XMIT;
+
+	if (!ifindex) {
+		fprintf(stderr, "L3DSR_DP_OTHER names no interface here: run through netns.sh\n");
+		return -ENODEV;
+	}
+	return test_config_update(harness, "egress_devices", &ifindex, &flags);
+}
+
 int test_config_fill_lb(const struct harness *harness, const struct test_config *config)
 {
 	return test_config_fill_lb_with(harness, config, true);
@@ -270,6 +288,8 @@ int test_config_fill_lb_with(const struct harness *harness, const struct test_co
 		    test_config_add_vip(harness, &config->vips[i], (uint32_t)i, config->hash_seed);
 	if (!err && vip_slots)
 		err = test_config_fill_vip_slots(harness, config, &filter);
+	if (!err)
+		err = test_config_fill_egress(harness);
 	return err;
 }
 
@@ -304,5 +324,19 @@ int test_config_fill_backend(const struct harness *harness, const struct test_co
 					 &present);
 	for (i = 0; !err && i < config->vip_count; i++)
 		err = test_config_add_restore(harness, &config->vips[i], (uint32_t)i);
+	return err;
+}
+
+int test_config_open_both(struct harness *lb, struct harness *backend,
+			  const struct test_config *config, bool vip_slots)
+{
+	int err = harness_open(lb, harness_object_path("lb.bpf.o"));
+
+	if (!err)
+		err = test_config_fill_lb_with(lb, config, vip_slots);
+	if (!err)
+		err = harness_open(backend, harness_object_path("backend.bpf.o"));
+	if (!err)
+		err = test_config_fill_backend(backend, config);
 	return err;
 }

@@ -86,6 +86,13 @@ int test_config_set_ring(const struct harness *harness, const struct test_vip *v
  */
 int test_config_fill_backend(const struct harness *harness, const struct test_config *config);
 
+/*
+ * Opens LB (bpf/lb.bpf.o) and BACKEND (bpf/backend.bpf.o) and fills their maps from CONFIG,
+ * vip_slots too when VIP_SLOTS. Returns 0 or a negative errno, with the reason on stderr.
+ */
+int test_config_open_both(struct harness *lb, struct harness *backend,
+			  const struct test_config *config, bool vip_slots);
+
 /* Reads an address in either family into the maps' form; 4 or 6 into *FAMILY. 0 or -EINVAL. */
 int test_config_parse_address(const char *text, struct l3dsr_address *address, int *family);
 

@@ -200,17 +200,6 @@ static void row_test(void **state)
 		row_run(row);
 }
 
-static int harnesses_open(bool vip_slots)
-{
-	if (harness_open(&lb_harness, harness_object_path("lb.bpf.o")) ||
-	    test_config_fill_lb_with(&lb_harness, &scenario_config, vip_slots))
-		return -1;
-	if (harness_open(&backend_harness, harness_object_path("backend.bpf.o")) ||
-	    test_config_fill_backend(&backend_harness, &scenario_config))
-		return -1;
-	return 0;
-}
-
 /*
  * Every row twice, on fresh maps: with vip_slots filled as the daemon fills it (VIPs found
  * without a hash lookup), then with it empty, so the vips path that backs it is proven too.
@@ -239,10 +228,9 @@ int main(void)
 		tests[i].initial_state = (void *)&fixture_rows[i];
 	}
 	for (size_t pass = 0; pass < sizeof(passes) / sizeof(passes[0]); pass++) {
-		if (harnesses_open(passes[pass].vip_slots)) {
-			printf("not ok - %s: load both XDP objects and fill their maps\n",
-			       passes[pass].group);
-			failed = 1;
+		if (test_config_open_both(&lb_harness, &backend_harness, &scenario_config,
+					  passes[pass].vip_slots)) {
+			failed = harness_load_failed("load both XDP objects and fill their maps");
 			break;
 		}
 		failed |= _cmocka_run_group_tests(passes[pass].group, tests, fixture_row_count,

@@ -17,14 +17,14 @@ import sys
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_NOP, IPOption_RR, fragment
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6,
                                 IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
-                                IPv6ExtHdrRouting, fragment6)
+                                IPv6ExtHdrRouting, PadN, fragment6)
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
 import scenario
 from cemit import c_bytes, c_string
 from scenario import C4, C6, CONTEXT, R4, R6, TOPOLOGY, eth, ether, vip
-from topology import XDP_DROP, XDP_PASS
+from topology import XDP_DROP, XDP_PASS, XDP_TX
 
 ROWS = []
 
@@ -72,13 +72,19 @@ def counters_of(specification, length):
     return out
 
 
-def lb(what, expression, forward=None, flow=None, flow_table=True, counters=(), drop=False):
+def lb(what, expression, forward=None, flow=None, flow_table=True, counters=(), drop=False,
+       too_big=None):
     """A load-balancer row: FORWARD names the VIP the frame is for; None: passed untouched, or
     with DROP dropped untouched (a balanced VIP's packet the LB's kernel, which owns the VIP,
-    must not see)."""
+    must not see). TOO_BIG: the MTU of the route to the backend, which the LB answers the
+    client with."""
     row = Row(what, "FIXTURE_LB", expression, flow=flow, flow_table=flow_table)
     row.input = build(expression)
-    if forward is None:
+    if too_big is not None:
+        row.verdict = XDP_TX
+        row.outputs = [("", "ICMP too big, MTU %d, quoting the input, by scapy" % too_big,
+                        too_big_reply(row.input, too_big))]
+    elif forward is None:
         row.verdict = XDP_DROP if drop else XDP_PASS
         row.outputs = [("", "the input, untouched", row.input)]
     else:
@@ -113,6 +119,28 @@ def backend(what, expression, restore=None, counters=()):
         row.outputs = [(owner.address, description, expected)]
     row.counters = counters_of(counters, len(row.input))
     ROWS.append(row)
+
+
+# What the LB's ICMP errors quote (icmp_too_big.h): all that fits in 576 bytes (IPv4, RFC 1812)
+# or in 1280 (IPv6, RFC 4443), or for a shorter IPv4 packet the longest header and 8 bytes.
+TOO_BIG_QUOTE4, TOO_BIG_QUOTE4_SHORT, TOO_BIG_QUOTE6 = 576 - 28, 68, 1280 - 48
+
+
+def too_big_reply(frame, mtu):
+    """The error the LB makes of FRAME, a client's packet to a VIP that is too big for the MTU of
+    the route to its backend: from the VIP to the client, back to the MAC the frame came from,
+    quoting the packet as it arrived."""
+    received = Ether(frame)
+    layer = scenario.outer_ip(received)
+    packet = bytes(layer)[:ip_length(frame)]  # without Ethernet padding
+    if isinstance(layer, IP):
+        quote_length = TOO_BIG_QUOTE4 if len(packet) >= TOO_BIG_QUOTE4 else TOO_BIG_QUOTE4_SHORT
+        error = (IP(src=layer.dst, dst=layer.src, tos=0xc0, ttl=64, id=0, flags=0)
+                 / ICMP(type=3, code=4, nexthopmtu=mtu) / Raw(load=packet[:quote_length]))
+    else:
+        error = (IPv6(src=layer.dst, dst=layer.src, tc=0, fl=0, hlim=64)
+                 / ICMPv6PacketTooBig(mtu=mtu) / Raw(load=packet[:TOO_BIG_QUOTE6]))
+    return bytes(Ether(src=received.dst, dst=received.src) / error)
 
 
 def ip_length(frame):
@@ -171,7 +199,7 @@ def zero_sum_udp(packet, vip_name):
 
 
 SCOPE = dict(vars(scenario))
-SCOPE.update(Ether=Ether, Dot1Q=Dot1Q, Dot1AD=Dot1AD, ARP=ARP, IP=IP, TCP=TCP, UDP=UDP,
+SCOPE.update(PadN=PadN, Ether=Ether, Dot1Q=Dot1Q, Dot1AD=Dot1AD, ARP=ARP, IP=IP, TCP=TCP, UDP=UDP,
              ICMP=ICMP, IPOption_NOP=IPOption_NOP, IPOption_RR=IPOption_RR, IPv6=IPv6,
              IPv6ExtHdrFragment=IPv6ExtHdrFragment, IPv6ExtHdrDestOpt=IPv6ExtHdrDestOpt,
              IPv6ExtHdrHopByHop=IPv6ExtHdrHopByHop, IPv6ExtHdrRouting=IPv6ExtHdrRouting,
@@ -554,6 +582,10 @@ def rows_lb_fib():
            forward="redirect" + family, counters=[("counters", "LB_COUNTER_REDIRECT")])
         lb("v%s backend behind a router: XDP_TX to the router's MAC" % family, frame(4),
            forward="routed" + family)
+        lb("v%s backend behind an interface without XDP transmit: XDP_PASS rewritten, TTL kept"
+           % family, "eth(%s(src=%s, dst='%s7')/TCP(sport=40090, dport=80, flags='S'))"
+           % (layer, client, base), forward="noxdp" + family,
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP")])
         lb("v%s on-link backend without neighbour entry: XDP_PASS rewritten, TTL kept" % family,
            frame(1), forward="noneigh" + family,
            counters=[("counters", "LB_COUNTER_FIB_NO_NEIGH")])
@@ -568,11 +600,77 @@ def rows_lb_fib():
            "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
            % (layer, client, base, 1280 - (28 if family == "4" else 48)),
            forward="smallmtu" + family)
-        lb("v%s 1281-byte packet to a backend behind an MTU 1280 route: XDP_PASS rewritten"
-           % family,
+        lb("v%s 1281-byte packet to a backend behind an MTU 1280 route: %s" % (
+               family, "XDP_PASS rewritten (no DF: the kernel fragments it)" if family == "4"
+               else "ICMPv6 packet too big"),
            "eth(%s(src=%s, dst='%s6')/UDP(sport=40091, dport=4789)/Raw(load=bytes(%d)))"
            % (layer, client, base, 1281 - (28 if family == "4" else 48)),
-           forward="smallmtu" + family, counters=[("counters", "LB_COUNTER_FIB_FAIL")])
+           forward="smallmtu4" if family == "4" else None,
+           too_big=None if family == "4" else 1280,
+           counters=[("counters", "LB_COUNTER_FIB_FAIL" if family == "4"
+                      else "LB_COUNTER_TOO_BIG")])
+
+
+def rows_lb_too_big():
+    """Packets the route to their backend (MTU 1280, topology.ip) cannot carry."""
+    udp4 = ("eth(IP(src=%s, dst='192.0.2.66', flags='DF'%s)/UDP(sport=40092, dport=4789)"
+            "/Raw(load=(bytes(range(256)) * 40)[:%d]))")
+    lb("v4 1281 bytes with DF to a backend behind an MTU 1280 route: ICMP fragmentation needed",
+       udp4 % ("C4", "", 1281 - 28), too_big=1280,
+       counters=[("counters", "LB_COUNTER_TOO_BIG")])
+    lb("v4 9000 bytes with DF, a jumbo frame in several buffers: ICMP fragmentation needed",
+       udp4 % ("C4", "", 9000 - 28), too_big=1280)
+    lb("v4 with 40 bytes of options and DF, too big: the quote holds the options",
+       udp4 % ("C4", ", options=[IPOption_RR(length=39, routers=['0.0.0.0']*9), IPOption_NOP()]",
+               1400 - 68), too_big=1280)
+    lb("v4 9001 bytes with DF, more than the ingress link's MTU (9000; a packet the kernel "
+       "merged, in generic mode): XDP_PASS rewritten, no error",
+       udp4 % ("C4", "", 9001 - 28), forward="smallmtu4",
+       counters=[("counters", "LB_COUNTER_FIB_FAIL")])
+    lb("v4 too big with DF from a multicast source: XDP_PASS rewritten, no error",
+       udp4 % ("'224.0.0.5'", "", 1400 - 28), forward="smallmtu4",
+       counters=[("counters", "LB_COUNTER_FIB_FAIL")])
+    lb("v4 too big with DF from 0.0.0.0: XDP_PASS rewritten, no error",
+       udp4 % ("'0.0.0.0'", "", 1400 - 28), forward="smallmtu4")
+    lb("v4 ICMP error to a VIP, too big with DF: XDP_PASS rewritten, no error about an error",
+       "eth(IP(src=R4, dst='192.0.2.66', flags='DF')/ICMP(type=3, code=3)"
+       "/quote(IP(src='192.0.2.66', dst=C4)/UDP(sport=4789, dport=40093)/Raw(load=bytes(1300))))",
+       forward="smallmtu4", counters=[("counters", "LB_COUNTER_FIB_FAIL")])
+    udp6 = ("eth(IPv6(src=%s, dst='2001:db8:f::66')/UDP(sport=40094, dport=4789)"
+            "/Raw(load=(bytes(range(256)) * 40)[:%d]))")
+    lb("v6 9000 bytes, a jumbo frame in several buffers: ICMPv6 packet too big",
+       udp6 % ("C6", 9000 - 48), too_big=1280, counters=[("counters", "LB_COUNTER_TOO_BIG")])
+    lb("v6 too big from a multicast source: XDP_PASS rewritten, no error",
+       udp6 % ("'ff02::1'", 1400 - 48), forward="smallmtu6")
+    lb("v6 too big from ::: XDP_PASS rewritten, no error", udp6 % ("'::'", 1400 - 48),
+       forward="smallmtu6")
+    lb("v6 first fragment, too big: ICMPv6 packet too big",
+       "eth(IPv6(src=C6, dst='2001:db8:f::66')/IPv6ExtHdrFragment(id=5, m=1)"
+       "/UDP(sport=40095, dport=4789)/Raw(load=bytes(1400)))", too_big=1280)
+
+
+def rows_lb_jumbo():
+    """Frames of an MTU 9000 interface: the rest of the frame is in further buffers."""
+    lb("v4 9000-byte TCP segment (a frame in several buffers) to a tcp/80 VIP",
+       "eth(IP(src=C4, dst='192.0.2.10', flags='DF')/TCP(sport=40096, dport=80, flags='PA')"
+       "/Raw(load=(bytes(range(256)) * 36)[:8960]))", forward="web4",
+       counters=[("counters", "LB_COUNTER_TX"), ("vip_traffic", "web4")])
+    lb("v6 9000-byte TCP segment (a frame in several buffers) to a tcp/80 VIP",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/TCP(sport=40097, dport=80, flags='PA')"
+       "/Raw(load=(bytes(range(256)) * 36)[:8940]))", forward="web6",
+       counters=[("counters", "LB_COUNTER_TX"), ("vip_traffic", "web6")])
+    for family, layer, client, vip_, payload in (("4", "IP", "C4", "192.0.2.60", 8960),
+                                                 ("6", "IPv6", "C6", "2001:db8:f::60", 8940)):
+        lb("v%s 9000-byte frame to a backend behind an interface without multi-buffer XDP "
+           "transmit: XDP_PASS rewritten, TTL kept" % family,
+           "eth(%s(src=%s, dst='%s')/TCP(sport=40099, dport=80, flags='PA')"
+           "/Raw(load=bytes(%d)))" % (layer, client, vip_, payload), forward="redirect" + family,
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP")])
+    lb("v6 whose extension headers end beyond the first buffer passes untouched",
+       "eth(IPv6(src=C6, dst='2001:db8:f::10')/IPv6ExtHdrDestOpt(options=[PadN(optdata=bytes("
+       "250))] * 8)/IPv6ExtHdrDestOpt(options=[PadN(optdata=bytes(250))] * 8)"
+       "/TCP(sport=40098, dport=80, flags='PA')/Raw(load=bytes(2000)))",
+       counters=[("counters", "LB_COUNTER_MALFORMED")])
 
 
 def rows_backend():
@@ -709,7 +807,8 @@ def emit_table(out):
 
 def main():
     for rows in (rows_lb_basic, rows_lb_match, rows_lb_owned, rows_lb_ds, rows_lb_ipv6,
-                 rows_lb_fragments, rows_lb_icmp, rows_lb_truncated, rows_lb_fib, rows_backend):
+                 rows_lb_fragments, rows_lb_icmp, rows_lb_truncated, rows_lb_fib, rows_lb_too_big,
+                 rows_lb_jumbo, rows_backend):
         rows()
     names = [row.what for row in ROWS]
     duplicate = {name for name in names if names.count(name) > 1}

@@ -471,10 +471,7 @@ static void test_vip_slots_lead_before_vips(void **state)
 	assert_int_equal(verdict, XDP_TX);
 }
 
-#define FLOW_TEST(name, function)                                                                  \
-	{                                                                                          \
-		name, function, flow_setup, NULL, NULL                                             \
-	}
+#define FLOW_TEST(name, function) HARNESS_TEST(name, function, flow_setup, NULL)
 
 int main(void)
 {
@@ -519,8 +516,7 @@ int main(void)
 	}
 	if (harness_open(&lb, harness_object_path("lb.bpf.o")) ||
 	    test_config_fill_lb(&lb, &flow_config)) {
-		printf("1..1\nnot ok 1 - load the LB object and fill its maps\n");
-		return 1;
+		return harness_load_failed("load the LB object and fill its maps");
 	}
 	failed = cmocka_run_group_tests_name("datapath flow table", tests, NULL, NULL);
 	harness_close(&lb);

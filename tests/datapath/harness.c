@@ -13,6 +13,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "tests/lib/tap.h"
+
 /* libbpf's debug chatter would bury the TAP output; its warnings and errors are kept. */
 static int harness_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
@@ -157,18 +159,18 @@ out:
 
 const char *harness_verdict_name(uint32_t verdict)
 {
-	switch (verdict) {
-	case XDP_ABORTED:
-		return "XDP_ABORTED";
-	case XDP_DROP:
-		return "XDP_DROP";
-	case XDP_PASS:
-		return "XDP_PASS";
-	case XDP_TX:
-		return "XDP_TX";
-	case XDP_REDIRECT:
-		return "XDP_REDIRECT";
-	default:
-		return "(not an XDP verdict)";
-	}
+#define VERDICT_NAME(verdict) [verdict] = #verdict
+	static const char *const names[] = {VERDICT_NAME(XDP_ABORTED), VERDICT_NAME(XDP_DROP),
+					    VERDICT_NAME(XDP_PASS), VERDICT_NAME(XDP_TX),
+					    VERDICT_NAME(XDP_REDIRECT)};
+#undef VERDICT_NAME
+
+	return verdict < sizeof(names) / sizeof(names[0]) ? names[verdict] : "(not an XDP verdict)";
+}
+
+int harness_load_failed(const char *what)
+{
+	tap_result(false, "%s", what);
+	tap_plan();
+	return 1;
 }

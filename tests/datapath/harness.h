@@ -7,8 +7,8 @@
 
 #include "bpf/l3dsr_common.h"
 
-/* Largest frame the tests send or receive (bpf_prog_test_run keeps XDP frames within a page). */
-#define HARNESS_FRAME_MAX 2048
+/* Largest frame the tests send or receive: a 9000-byte MTU frame (several buffers) and more. */
+#define HARNESS_FRAME_MAX 10240
 
 /* The flow table's size in the tests: small, so that loading is quick. */
 #define HARNESS_FLOW_TABLE_SIZE 4096
@@ -52,5 +52,15 @@ int harness_counter_sum(const struct harness *harness, const char *name, uint32_
 
 /* "XDP_TX" etc. for messages. */
 const char *harness_verdict_name(uint32_t verdict);
+
+/* A cmocka test whose TAP line reads NAME, with SETUP run before it and STATE as its state. */
+#define HARNESS_TEST(name, function, setup, state)                                                 \
+	{                                                                                          \
+		(name), (function), (setup), NULL, (void *)(state)                                 \
+	}
+
+/* When the objects cannot be loaded the tests cannot run: one failed TAP result saying WHAT,
+ * the plan; returns 1, the exit status. */
+int harness_load_failed(const char *what);
 
 #endif /* L3DSR_TEST_HARNESS_H */

@@ -490,13 +490,8 @@ int main(void)
 	       (unsigned long long)run_seed, (unsigned long long)run_seed, frame_count,
 	       random_seed_count);
 
-	if (harness_open(&lb, harness_object_path("lb.bpf.o")) ||
-	    test_config_fill_lb(&lb, &scenario_config) ||
-	    harness_open(&backend, harness_object_path("backend.bpf.o")) ||
-	    test_config_fill_backend(&backend, &scenario_config)) {
-		printf("1..1\nnot ok 1 - load both XDP objects and fill their maps\n");
-		return 1;
-	}
+	if (test_config_open_both(&lb, &backend, &scenario_config, true))
+		return harness_load_failed("load both XDP objects and fill their maps");
 	random_run(&lb, &backend);
 	printf(
 	    "# LB verdicts: %zu XDP_PASS, %zu XDP_TX, %zu XDP_REDIRECT, %zu XDP_DROP, %zu other; "

@@ -370,13 +370,8 @@ int main(void)
 	printf("# seed 0x%016llx (L3DSR_RANDOM_SEED=0x%016llx repeats this run)\n",
 	       (unsigned long long)run_seed, (unsigned long long)run_seed);
 	roundtrip_make_config();
-	if (harness_open(&lb, harness_object_path("lb.bpf.o")) ||
-	    test_config_fill_lb(&lb, &config) ||
-	    harness_open(&backend, harness_object_path("backend.bpf.o")) ||
-	    test_config_fill_backend(&backend, &config)) {
-		printf("1..1\nnot ok 1 - load both XDP objects and fill their maps\n");
-		return 1;
-	}
+	if (test_config_open_both(&lb, &backend, &config, true))
+		return harness_load_failed("load both XDP objects and fill their maps");
 	for (i = 0; i < 4; i++) {
 		struct kind *kind = &kinds[i];
 

@@ -68,6 +68,7 @@ VIPS = [
     Vip("noroute4", "192.0.2.65", "tcp", 80, 21, ["198.51.100.252"]),
     Vip("bigring4", "192.0.2.70", "tcp", 80, 24, ["198.51.100.16"], table_size=65537),
     Vip("smallmtu4", "192.0.2.66", "udp", 4789, 25, ["198.51.100.40"]),
+    Vip("noxdp4", "192.0.2.67", "tcp", 80, 27, ["192.0.2.200"]),
     # IPv6, the same shapes.
     Vip("web6", "2001:db8:f::10", "tcp", 80, 30, ["2001:db8:b::11"]),
     Vip("dns6", "2001:db8:f::10", "udp", 53, 31, ["2001:db8:b::12"]),
@@ -84,6 +85,7 @@ VIPS = [
     Vip("routed6", "2001:db8:f::64", "tcp", 80, 40, ["2001:db8:b:3::230"]),
     Vip("noroute6", "2001:db8:f::65", "tcp", 80, 41, ["2001:db8:b:2::252"]),
     Vip("smallmtu6", "2001:db8:f::66", "udp", 4789, 45, ["2001:db8:b::40"]),
+    Vip("noxdp6", "2001:db8:f::67", "tcp", 80, 47, ["2001:db8:b:4::200"]),
     # Its low four bytes are 192.0.2.99, an address no IPv4 VIP has.
     Vip("lowbytes6", "2001:db8:f::c000:263", "tcp", 80, 44, ["2001:db8:b::16"]),
     # No backend at all (every one drained or down and gone): the ring is all empty.

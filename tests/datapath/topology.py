@@ -3,7 +3,8 @@
 Reads the same `ip -batch` lines netns.sh runs and answers, for a backend address, how the load
 balancer's bpf_fib_lookup reaches it: the verdict, and the MACs a forwarded frame must carry.
 A deliberately small model of the kernel's routing, enough for this one topology:
-a permanent neighbour entry -> forwarded on its link; a route "via" a gateway -> forwarded to the
+a permanent neighbour entry -> forwarded on its link (when the packet fits its MTU, and by
+redirect only to a link that takes the frame: XDP_TRANSMIT); a route "via" a gateway -> forwarded to the
 gateway's MAC; an on-link address without entry -> no neighbour; a packet larger than its
 route's MTU, or anything else -> fib failure.
 """
@@ -11,6 +12,12 @@ import ipaddress
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The links datapath_config.c puts in egress_devices, and whether they take multi-buffer frames
+# too; any other link but the ingress takes no redirected frames.
+XDP_TRANSMIT = {"{other}": False}
+# What bpf_prog_test_run keeps in a frame's first buffer: a page less headroom and tailroom.
+FIRST_BUFFER = 4096 - 256 - 320
 
 # The verdicts of linux/bpf.h's enum xdp_action, by the names the C code uses.
 XDP_PASS, XDP_TX, XDP_REDIRECT, XDP_DROP = "XDP_PASS", "XDP_TX", "XDP_REDIRECT", "XDP_DROP"
@@ -37,6 +44,7 @@ class Topology:
         self.connected = []        # (network, link)
         self.gateways = []         # (network, gateway address, link)
         self.mtus = []             # (network, MTU) of the routes that set one
+        self.link_mtu = {}         # link -> MTU, where set (else 1500)
         with open(path) as lines:
             for line in lines:
                 words = line.split()
@@ -49,6 +57,8 @@ class Topology:
         if verb == "link" and rest[0] == "add":
             self.link_mac[rest[1]] = rest[3]
             self.link_mac[rest[1] + "p"] = rest[rest.index("address", 4) + 1]
+        elif verb == "link" and rest[0] == "set" and "mtu" in rest:
+            self.link_mtu[rest[1]] = int(rest[rest.index("mtu") + 1])
         elif verb == "addr" and rest[0] == "add":
             interface = ipaddress.ip_interface(rest[1])
             self.connected.append((interface.network, rest[3]))
@@ -77,8 +87,13 @@ class Topology:
                 next_hop = gateway
         if next_hop in self.neighbours:
             mac, link = self.neighbours[next_hop]
+            if ip_length > self.link_mtu.get(link, 1500):
+                return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
             if link == ingress:
                 return Path(XDP_TX, "LB_COUNTER_TX", self.mac(link), mac)
+            if link not in XDP_TRANSMIT or (not XDP_TRANSMIT[link] and
+                                            ip_length + 14 > FIRST_BUFFER):
+                return Path(XDP_PASS, "LB_COUNTER_EGRESS_NO_XDP")
             return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", self.mac(link), mac)
         if any(next_hop in network for network, _ in self.connected):
             return Path(XDP_PASS, "LB_COUNTER_FIB_NO_NEIGH")

@@ -7,47 +7,28 @@
 E2E_ROOT=${L3DSR_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=tests/lib/topology.sh
 . "$E2E_ROOT/tests/lib/topology.sh"
+# shellcheck source=tests/lib/tap.sh
+. "$E2E_ROOT/tests/lib/tap.sh"
+# shellcheck source=tests/lib/conf.sh
+. "$E2E_ROOT/tests/lib/conf.sh"
 
 E2E_L3DSRD=${L3DSRD:-$E2E_ROOT/src/l3dsrd}
 E2E_L3DSRCTL=${L3DSRCTL:-$E2E_ROOT/src/l3dsrctl}
 E2E_BPF_DIR=${L3DSR_BPF_DIR:-$E2E_ROOT/bpf}
 E2E_PYTHON=/usr/bin/python3
 E2E_UDP_PORT=7000 # the UDP VIPs of the fragment tests
-E2E_TESTS=0
-E2E_FAILURES=0
 declare -A E2E_DAEMON_PID=() # host -> l3dsrd pid
 declare -A E2E_DAEMON_CONF=() # host -> the config file the daemon reads (reload rewrites it)
 declare -A E2E_CAPTURE_PID=() # capture name -> tcpdump pid
 
-# ---- TAP -----------------------------------------------------------------------------------
+# ---- TAP (tests/lib/tap.sh, under the names the suites use) ---------------------------------
 
-e2e_ok() {
-	E2E_TESTS=$((E2E_TESTS + 1))
-	echo "ok $E2E_TESTS - $1"
-}
-
+e2e_ok() { tap_ok "$@"; }
 # e2e_fail WHAT [DETAIL...]: a failed check; the details are printed as TAP comments.
-e2e_fail() {
-	E2E_TESTS=$((E2E_TESTS + 1))
-	E2E_FAILURES=$((E2E_FAILURES + 1))
-	echo "not ok $E2E_TESTS - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
-	done
-}
-
+e2e_fail() { tap_fail "$@"; }
 # e2e_check WHAT cmd...: ok when cmd exits 0; its output becomes the failure's detail.
-e2e_check() {
-	local what=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		e2e_ok "$what"
-	else
-		e2e_fail "$what" "command: $*" "$out"
-	fi
-}
+e2e_check() { tap_check "$@"; }
+e2e_note() { tap_note "$@"; }
 
 # e2e_expect_none WHAT [PROBLEM...]: ok when no problem was collected, else each one is shown.
 e2e_expect_none() {
@@ -60,6 +41,18 @@ e2e_expect_none() {
 	fi
 }
 
+# e2e_expect_lines WHAT TEXT REGEX...: ok when every REGEX (extended) matches a line of TEXT;
+# else the ones that match none, then TEXT.
+e2e_expect_lines() {
+	local what=$1 text=$2 regex missing=()
+	shift 2
+	for regex in "$@"; do
+		grep -qE "$regex" <<<"$text" || missing+=("no line matches: $regex")
+	done
+	((${#missing[@]} == 0)) || missing+=("$text")
+	e2e_expect_none "$what" "${missing[@]}"
+}
+
 # e2e_must WHAT cmd...: runs cmd in this shell (never in $(...): it may start background
 # processes whose PIDs must be remembered here); when it fails the suite stops, showing WHAT
 # and cmd's output.
@@ -69,8 +62,6 @@ e2e_must() {
 	"$@" >"$TOPO_DIR/must.out" 2>&1 || e2e_bail "$what" "$(cat "$TOPO_DIR/must.out")"
 }
 
-e2e_note() { printf '%s\n' "$*" | sed 's/^/# /'; }
-
 # A failure that makes the rest of the suite meaningless: report and stop (the trap tears down).
 e2e_bail() {
 	e2e_fail "$@"
@@ -78,11 +69,8 @@ e2e_bail() {
 }
 
 e2e_finish() {
-	echo "1..$E2E_TESTS"
-	if ((E2E_FAILURES)); then
-		exit 1
-	fi
-	exit 0
+	tap_plan
+	exit
 }
 
 # ---- setup and teardown --------------------------------------------------------------------
@@ -90,7 +78,7 @@ e2e_finish() {
 e2e_teardown() {
 	local host
 	trap - EXIT INT TERM
-	if ((E2E_FAILURES)) && [ -n "${TOPO_DIR:-}" ]; then
+	if ((TAP_FAILURES)) && [ -n "${TOPO_DIR:-}" ]; then
 		for host in "${!E2E_DAEMON_PID[@]}"; do
 			e2e_note "--- l3dsrd on $host (last lines) ---"
 			e2e_note "$(tail -n 15 "$TOPO_DIR/l3dsrd-$host.log" 2>/dev/null)"
@@ -219,8 +207,7 @@ e2e_reload() {
 # --table-size gives each VIP that table size; --default-checks leaves out "check = none", so
 # the daemon's default health checks run.
 e2e_lb_config() {
-	local file=$1 flow_table=65536 table_size= check="check = none" family vip name dscp protocol
-	local port
+	local file=$1 flow_table=65536 table_size= check="check = none" lines=()
 	shift
 	while (($#)); do
 		case $1 in
@@ -239,52 +226,16 @@ e2e_lb_config() {
 		*) break ;;
 		esac
 	done
-	{
-		echo "# written by tests/e2e/lib.sh"
-		echo "[global]"
-		echo "xdp-mode = native"
-		echo "hash-seed = 0"
-		echo "flow-table-size = $flow_table"
-		for vip in web4:4:10:tcp:80 web6:6:11:tcp:80 udp4:4:12:udp:$E2E_UDP_PORT \
-			udp6:6:13:udp:$E2E_UDP_PORT; do
-			IFS=: read -r name family dscp protocol port <<<"$vip"
-			echo
-			echo "[vip $name]"
-			if [ "$family" = 4 ]; then
-				echo "address = $TOPO_VIP4"
-			else
-				echo "address = $TOPO_VIP6"
-			fi
-			echo "protocol = $protocol"
-			echo "port = $port"
-			echo "dscp = $dscp"
-			[ -z "$table_size" ] || echo "table-size = $table_size"
-			topology_backend_lines "$family" "$@"
-			[ -z "$check" ] || echo "$check"
-		done
-	} >"$file"
+	[ -z "$table_size" ] || lines+=(--line "table-size = $table_size")
+	[ -z "$check" ] || lines+=(--line "$check")
+	conf_lb --global "hash-seed = 0" --global "flow-table-size = $flow_table" \
+		--vip web4:4:tcp:80:10 --vip web6:6:tcp:80:11 --vip "udp4:4:udp:$E2E_UDP_PORT:12" \
+		--vip "udp6:6:udp:$E2E_UDP_PORT:13" "${lines[@]}" "$@" >"$file"
 }
 
 # The backends' side of the same four VIPs.
 e2e_backend_config() {
-	cat >"$1" <<EOF
-# written by tests/e2e/lib.sh
-[vip web4]
-address = $TOPO_VIP4
-dscp = 10
-
-[vip web6]
-address = $TOPO_VIP6
-dscp = 11
-
-[vip udp4]
-address = $TOPO_VIP4
-dscp = 12
-
-[vip udp6]
-address = $TOPO_VIP6
-dscp = 13
-EOF
+	conf_backend web4:4:10 web6:6:11 udp4:4:12 udp6:6:13 >"$1"
 }
 
 # ---- requests ------------------------------------------------------------------------------
@@ -304,6 +255,25 @@ e2e_request() {
 	local family=$1 port=$2
 	topology_exec client curl -"$family" -sS --fail --max-time 5 --local-port "$port" \
 		-g "$(e2e_vip_url "$family")"
+}
+
+# e2e_upload FAMILY FILE: PUTs FILE to the VIP's web service from the client (curl -T, without
+# waiting for a "100 Continue"); prints the answer, "BACKEND LENGTH SHA256" of what arrived.
+e2e_upload() {
+	topology_exec client curl -"$1" -sS --fail --max-time 30 -H 'Expect:' -T "$2" \
+		-g "$(e2e_vip_url "$1" /upload)"
+}
+
+# e2e_check_upload WHAT FAMILY FILE: ok when a backend received all of FILE, intact.
+e2e_check_upload() {
+	local what=$1 family=$2 file=$3 answer expected
+	expected="$(stat -c %s "$file") $(sha256sum "$file" | cut -d ' ' -f 1)"
+	answer=$(e2e_upload "$family" "$file" 2>&1)
+	if [ "${answer#* }" = "$expected" ]; then
+		e2e_ok "$what (received by ${answer%% *})"
+	else
+		e2e_fail "$what" "expected: BACKEND $expected" "got: $answer"
+	fi
 }
 
 # e2e_spread FAMILY FIRST_PORT COUNT: COUNT requests from ports FIRST_PORT.. ; fills

@@ -14,66 +14,32 @@ HEALTH_WAIT_SECONDS=${HEALTH_WAIT_SECONDS:-60}
 # Writes an lb.conf with the VIPs given (default web4 and web6, tcp port 80, DSCP 10 and 11),
 # each with the backends given (numbers, 1 = backend1) and "check = CHECK".
 health_lb_config() {
-	local file=$1 check=$2 vips=() globals=() spec name family port dscp vip
+	local file=$1 check=$2 options=() vips=0 name family port dscp
 	shift 2
 	while (($#)); do
 		case $1 in
-		--global)
-			globals+=("$2")
-			shift 2
-			;;
+		--global) options+=("$1" "$2") ;;
 		--vip)
-			vips+=("$2")
-			shift 2
+			IFS=: read -r name family port dscp <<<"$2"
+			options+=(--vip "$name:$family:tcp:$port:$dscp")
+			vips=$((vips + 1))
 			;;
 		*) break ;;
 		esac
+		shift 2
 	done
-	((${#vips[@]})) || vips=(web4:4:80:10 web6:6:80:11)
-	{
-		echo "# written by tests/health/lib.sh"
-		echo "[global]"
-		echo "xdp-mode = native"
-		echo "flow-table-size = 65536"
-		for spec in "${globals[@]}"; do
-			echo "$spec"
-		done
-		for vip in "${vips[@]}"; do
-			IFS=: read -r name family port dscp <<<"$vip"
-			echo
-			echo "[vip $name]"
-			if [ "$family" = 4 ]; then
-				echo "address = $TOPO_VIP4"
-			else
-				echo "address = $TOPO_VIP6"
-			fi
-			echo "protocol = tcp"
-			echo "port = $port"
-			echo "dscp = $dscp"
-			topology_backend_lines "$family" "$@"
-			echo "check = $check"
-		done
-	} >"$file"
+	((vips)) || options+=(--vip web4:4:tcp:80:10 --vip web6:6:tcp:80:11)
+	conf_lb --global "flow-table-size = 65536" "${options[@]}" --line "check = $check" "$@" \
+		>"$file"
 }
 
-# health_backend_config FILE [NAME:FAMILY:DSCP]...: the backends' side (default web4, web6).
+# health_backend_config FILE [NAME:FAMILY:DSCP[:PROTOCOL:PORT]]...: the backends' side (default
+# web4, web6).
 health_backend_config() {
-	local file=$1 vip name family dscp
+	local file=$1
 	shift
 	(($#)) || set -- web4:4:10 web6:6:11
-	{
-		echo "# written by tests/health/lib.sh"
-		for vip in "$@"; do
-			IFS=: read -r name family dscp <<<"$vip"
-			echo "[vip $name]"
-			if [ "$family" = 4 ]; then
-				echo "address = $TOPO_VIP4"
-			else
-				echo "address = $TOPO_VIP6"
-			fi
-			echo "dscp = $dscp"
-		done
-	} >"$file"
+	conf_backend "$@" >"$file"
 }
 
 # health_start CHECK [health_lb_config options] BACKEND...: backends' daemons, then the LB's with

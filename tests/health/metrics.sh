@@ -15,17 +15,17 @@ mkdir -p "$TOPO_DIR/textfile" "$TOPO_DIR/textfile2"
 PROM=$TOPO_DIR/textfile/l3dsr.prom
 health_start "http interval=1s timeout=900ms rise=2 fall=2" --global "statistics-file = $PROM" 1 2
 
-# Runs metrics_check.py; its "ok - " / "not ok - " lines become this suite's TAP lines.
+# Runs metrics_check.py; its "ok N - " / "not ok N - " lines become this suite's TAP lines.
 metrics_check() {
-	local line what detail=() failed=0
+	local line failed=0
 	while IFS= read -r line; do
 		case $line in
-		"ok - "*) e2e_ok "${line#ok - }" ;;
-		"not ok - "*)
-			what=${line#not ok - }
+		"ok "*) e2e_ok "${line#* - }" ;;
+		"not ok "*)
 			failed=1
-			e2e_fail "$what"
+			e2e_fail "${line#* - }"
 			;;
+		1..*) ;;
 		"# "*) e2e_note "${line#\# }" ;;
 		*) e2e_note "$line" ;;
 		esac

@@ -10,24 +10,19 @@ every family has a HELP text and a type, a name starting with l3dsr_, an interfa
 every sample; every family name appears in DOCS (docs/metrics.md).
 compare: BEFORE and AFTER are `l3dsrctl -j stats` outputs taken before and after FILE was
 written; every counter of FILE that l3dsrctl also shows lies between the two, and equals them
-when they are equal. Each check prints one TAP-style line "ok - ..." or "not ok - ...".
+when they are equal. Each check prints one TAP line (tests/lib/tap.py), the plan at the end.
 Exit status 1 when any check failed.
 """
 import json
+import os
 import re
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
-FAILURES = []
-
-
-def check(condition, what, detail=""):
-    print("%s - %s" % ("ok" if condition else "not ok", what))
-    if not condition:
-        FAILURES.append(what)
-        for line in str(detail).splitlines():
-            print("# " + line)
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import plan, result as check  # noqa: E402 (tests/lib/tap.py, through the path above)
 
 
 def families(path):
@@ -142,7 +137,7 @@ def main():
         return 0
     else:
         sys.exit("unknown command %s" % command)
-    return 1 if FAILURES else 0
+    return plan()
 
 
 if __name__ == "__main__":

@@ -146,64 +146,46 @@ static int probe_setup(void **state)
 	return 0;
 }
 
+/* The probe whose reply a test sends: family, addresses, the probe's local port (the cmocka
+ * test's initial state). */
+struct probe_case {
+	int family;
+	const struct probe_addresses *addresses;
+	uint16_t port;
+};
+
+static const struct probe_case probe_v4 = {4, &v4, PROBE_PORT_V4};
+static const struct probe_case probe_v6 = {6, &v6, PROBE_PORT_V6};
+static const struct probe_case probe_last = {4, &v4, PROBE_PORT_LAST};
+
 /* From VIP:port: the source becomes the RIP; the result is byte for byte the frame the RIP
  * would have sent (built independently, checksums computed from scratch). */
-static void reply_from_vip_is_given_the_rip(int family, const struct probe_addresses *addresses,
-					    uint16_t port)
+static void test_reply_from_vip_is_given_the_rip(void **state)
 {
+	const struct probe_case *probe = *state;
 	uint8_t frame[256], expected[256];
 	size_t length, expected_length;
 
-	length = reply_build(family, addresses->vip, PROBE_CHECK_PORT, port, IPPROTO_TCP, frame,
-			     sizeof(frame));
-	expected_length = reply_build(family, addresses->rip, PROBE_CHECK_PORT, port, IPPROTO_TCP,
-				      expected, sizeof(expected));
+	length = reply_build(probe->family, probe->addresses->vip, PROBE_CHECK_PORT, probe->port,
+			     IPPROTO_TCP, frame, sizeof(frame));
+	expected_length = reply_build(probe->family, probe->addresses->rip, PROBE_CHECK_PORT,
+				      probe->port, IPPROTO_TCP, expected, sizeof(expected));
 	run_expect(frame, length, XDP_PASS, LB_COUNTER_PROBE_REPLY, expected, expected_length);
-	if (family == 4)
+	if (probe->family == 4)
 		assert_int_equal(packet_ipv4_header_checksum(expected, expected_length),
 				 PACKET_CHECKSUM_VALID);
 	assert_int_equal(packet_transport_checksum(expected, expected_length),
 			 PACKET_CHECKSUM_VALID);
 }
 
-static void test_ipv4_reply_from_vip(void **state)
+static void test_reply_from_rip_is_dropped(void **state)
 {
-	(void)state;
-	reply_from_vip_is_given_the_rip(4, &v4, PROBE_PORT_V4);
-}
-
-static void test_ipv6_reply_from_vip(void **state)
-{
-	(void)state;
-	reply_from_vip_is_given_the_rip(6, &v6, PROBE_PORT_V6);
-}
-
-static void test_last_port_of_the_range(void **state)
-{
-	(void)state;
-	reply_from_vip_is_given_the_rip(4, &v4, PROBE_PORT_LAST);
-}
-
-static void reply_from_rip_is_dropped(int family, const struct probe_addresses *addresses,
-				      uint16_t port)
-{
+	const struct probe_case *probe = *state;
 	uint8_t frame[256];
-	size_t length = reply_build(family, addresses->rip, PROBE_CHECK_PORT, port, IPPROTO_TCP,
-				    frame, sizeof(frame));
+	size_t length = reply_build(probe->family, probe->addresses->rip, PROBE_CHECK_PORT,
+				    probe->port, IPPROTO_TCP, frame, sizeof(frame));
 
 	run_expect(frame, length, XDP_DROP, LB_COUNTER_PROBE_DIRECT, NULL, 0);
-}
-
-static void test_ipv4_reply_from_rip_dropped(void **state)
-{
-	(void)state;
-	reply_from_rip_is_dropped(4, &v4, PROBE_PORT_V4);
-}
-
-static void test_ipv6_reply_from_rip_dropped(void **state)
-{
-	(void)state;
-	reply_from_rip_is_dropped(6, &v6, PROBE_PORT_V6);
 }
 
 /* Each row is one way of not being the probe's reply; all are passed untouched. */
@@ -289,38 +271,33 @@ static void test_fragment_and_short_header_untouched(void **state)
 	expect_untouched(frame, length);
 }
 
-#define PROBE_TEST(name, function)                                                                 \
-	{                                                                                          \
-		name, function, probe_setup, NULL, NULL                                            \
-	}
+#define PROBE_TEST(name, function, probe) HARNESS_TEST(name, function, probe_setup, probe)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    PROBE_TEST("IPv4 reply from the probe's VIP:port: source set to the RIP, passed",
-		       test_ipv4_reply_from_vip),
+		       test_reply_from_vip_is_given_the_rip, &probe_v4),
 	    PROBE_TEST("IPv6 reply from the probe's VIP:port: source set to the RIP, passed",
-		       test_ipv6_reply_from_vip),
+		       test_reply_from_vip_is_given_the_rip, &probe_v6),
 	    PROBE_TEST("the last port of the range is a probe port too",
-		       test_last_port_of_the_range),
+		       test_reply_from_vip_is_given_the_rip, &probe_last),
 	    PROBE_TEST("IPv4 reply from the RIP:port itself: dropped and counted",
-		       test_ipv4_reply_from_rip_dropped),
+		       test_reply_from_rip_is_dropped, &probe_v4),
 	    PROBE_TEST("IPv6 reply from the RIP:port itself: dropped and counted",
-		       test_ipv6_reply_from_rip_dropped),
+		       test_reply_from_rip_is_dropped, &probe_v6),
 	    PROBE_TEST("other ports, addresses, protocols, families, unused entries, ports "
 		       "outside the range: untouched",
-		       test_others_untouched),
-	    PROBE_TEST("no probe range configured: untouched", test_no_range_configured),
+		       test_others_untouched, NULL),
+	    PROBE_TEST("no probe range configured: untouched", test_no_range_configured, NULL),
 	    PROBE_TEST("a fragment, a datagram shorter than its TCP header: untouched",
-		       test_fragment_and_short_header_untouched),
+		       test_fragment_and_short_header_untouched, NULL),
 	};
 	const char *path = harness_object_path("lb.bpf.o");
 	int result;
 
-	if (harness_open(&lb, path)) {
-		printf("not ok 1 - load %s\n1..1\n", path);
-		return 1;
-	}
+	if (harness_open(&lb, path))
+		return harness_load_failed(path);
 	result = cmocka_run_group_tests_name("health probe replies", tests, NULL, NULL);
 	harness_close(&lb);
 	return result;

@@ -23,22 +23,10 @@ health_lb_config "$TOPO_DIR/lb.conf" "http interval=5s timeout=4s rise=1 fall=1"
 # fast4: a VIP of its own, with a quick check, on the same backends.
 {
 	echo
-	echo "[vip fast4]"
-	echo "address = $TOPO_VIP4"
-	echo "protocol = tcp"
-	echo "port = 80"
-	echo "dscp = 10"
-	echo "backend = $(health_rip 1 4)"
-	echo "backend = $(health_rip 2 4)"
-	echo "check = tcp interval=200ms timeout=150ms"
+	conf_vip fast4:4:tcp:80:10 --line "check = tcp interval=200ms timeout=150ms" 1 2
 	echo
-	echo "[vip status6]"
-	echo "address = $TOPO_VIP6"
-	echo "protocol = tcp"
-	echo "port = $SLOW_PORT"
-	echo "dscp = 21"
-	echo "backend = $(health_rip 2 6)"
-	echo "check = http path=/no-such-page expect=200 interval=1s timeout=900ms rise=1 fall=1"
+	conf_vip "status6:6:tcp:$SLOW_PORT:21" \
+		--line "check = http path=/no-such-page expect=200 interval=1s timeout=900ms rise=1 fall=1" 2
 } >>"$TOPO_DIR/lb.conf"
 health_start_daemons
 

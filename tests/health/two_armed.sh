@@ -9,19 +9,7 @@ set -u
 . "${L3DSR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/health/lib.sh"
 
 e2e_setup --backends 2 --two-armed
-cat >"$TOPO_DIR/backend.conf" <<EOC
-[vip web4]
-address = $TOPO_VIP4
-dscp = 10
-[vip web6]
-address = $TOPO_VIP6
-dscp = 11
-[vip plain4]
-address = $TOPO_VIP4
-dscp = none
-protocol = tcp
-port = 8080
-EOC
+health_backend_config "$TOPO_DIR/backend.conf" web4:4:10 web6:6:11 plain4:4:none:tcp:8080
 for number in 1 2; do
 	health_http_server --port 8080 "backend$number" "backend$number" "$TOPO_VIP4" ||
 		e2e_bail "HTTP server on backend$number port 8080"

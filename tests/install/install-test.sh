@@ -155,9 +155,9 @@ make_network() {
 	link_ns "${netns[backend2]}" eth0 198.51.100.34/28 "$r" "${prefix}r2" 198.51.100.33/28 || return 1
 	# The container's second link, where the backend unit runs (the VIP traffic does not use it).
 	link_ns "${netns[container]}" veth1 198.51.100.50/28 "$r" "${prefix}rb" 198.51.100.49/28 || return 1
-	# A veth only takes in what its peer sent with XDP_TX when it has NAPI: an XDP program gives
-	# it that (on this kernel, turning GRO on did not).
-	ip -n "$r" link set "${prefix}rl" xdp obj "$root/tests/install/xdp_pass.bpf.o" sec xdp ||
+	# A veth only takes in what its peer sent with XDP_TX when it has NAPI: an XDP program
+	# (tests/lib/xdp_pass.bpf.c) gives it that (on this kernel, turning GRO on did not).
+	ip -n "$r" link set "${prefix}rl" xdp obj "$root/build/tests/lib/xdp_pass.bpf.o" sec xdp ||
 		return 1
 	# Hosts put full checksums on the wire: a partial one (veth offload) would reach the LB's
 	# XDP program as a pseudo-header sum only.
@@ -320,7 +320,7 @@ nothing_left_after_remove() {
 }
 
 # ---- the test ------------------------------------------------------------------------------
-require "the .deb builds (make deb)" make -C "$root" -s build-all deb tests/install/xdp_pass.bpf.o
+require "the .deb builds (make deb)" make -C "$root" -s build-all deb build/tests/lib/xdp_pass.bpf.o
 deb=$(ls "$root"/build/deb/l3dsr_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -n 1)
 deb_version=$(dpkg-deb -f "$deb" Version)
 # The package's runtime dependencies go into the cached root, so apt needs no network inside.
@@ -436,4 +436,4 @@ check "apt purge l3dsr removes /etc/l3dsr and the enablement links" in_container
 	'apt-get purge -y -q l3dsr && ! test -e /etc/l3dsr &&
 	 ! ls /etc/systemd/system/*.wants/l3dsr-* 2>/dev/null'
 
-echo "1..$test_number"
+tap_plan

@@ -1,5 +1,7 @@
-# tap.sh: TAP helpers shared by the install and packaging tests (sourced; needs $tmp).
-test_number=0
+# tap.sh: the checks of the install and packaging tests (sourced; needs $root and $tmp), on
+# tests/lib/tap.sh's output.
+# shellcheck source=tests/lib/tap.sh
+. "$root/tests/lib/tap.sh"
 
 # check WHAT COMMAND...: one TAP line for COMMAND; its output, and what on_check_failure (if
 # the test defines it) adds, go under a failure. The command runs in this shell, not a
@@ -7,15 +9,13 @@ test_number=0
 check() {
 	local what=$1
 	shift
-	test_number=$((test_number + 1))
 	if "$@" >"$tmp/check.out" 2>&1; then
-		echo "ok $test_number - $what"
+		tap_ok "$what"
 		return 0
 	fi
-	echo "not ok $test_number - $what"
-	tail -n 40 "$tmp/check.out" | sed 's/^/#   /'
+	tap_fail "$what" "$(tail -n 40 "$tmp/check.out")"
 	if declare -F on_check_failure >/dev/null; then
-		on_check_failure 2>&1 | sed 's/^/#   /'
+		tap_note "$(on_check_failure 2>&1)"
 	fi
 	return 1
 }

@@ -11,10 +11,12 @@ GET /stream?seconds=S       -> 10 chunks of 1000 bytes a second for S seconds, C
 GET /echo                   -> "backend1\n", then every line the client sends afterwards, sent
                                back as it arrives, until the client closes: a long-lived
                                connection whose client sends all along (through the LB)
+PUT /anything               -> "backend1 LENGTH SHA256\\n" of the body received (an upload)
 Every response carries "X-Backend: NAME". Each request is logged on stderr with the client's
 address and port, so a test can tell which backend served which connection.
 """
 import argparse
+import hashlib
 import socket
 import sys
 import threading
@@ -75,6 +77,21 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         else:
             self.send_error(404)
+
+    def do_PUT(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        digest = hashlib.sha256()
+        received = 0
+        while received < length:
+            block = self.rfile.read(min(65536, length - received))
+            if not block:
+                break
+            digest.update(block)
+            received += len(block)
+        answer = ("%s %d %s\n" % (self.server.backend_name, received,
+                                   digest.hexdigest())).encode()
+        self._start(len(answer))
+        self.wfile.write(answer)
 
     def log_message(self, format, *args):
         sys.stderr.write("%s [%s]:%d %s\n" % (self.server.backend_name, self.client_address[0],

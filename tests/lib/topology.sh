@@ -1,8 +1,9 @@
 # topology.sh: builds l3dsr's seed topology (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
-#   topology_up [--backends N] [--two-armed] [--reply-router] [--second-lb]
-#                                              build it (fresh namespaces, unique per run)
+#   topology_up [--backends N] [--two-armed] [--reply-router] [--second-lb] [--mtu N]
+#                                              build it (fresh namespaces, unique per run);
+#                                              --mtu: every link's MTU (default 1500)
 #   topology_exec HOST cmd...                  run cmd in HOST's namespace
 #   topology_ns HOST                           print HOST's namespace name
 #   topology_http_servers                      start an HTTP server on the VIPs of every backend
@@ -37,6 +38,7 @@
 #   TOPO_DIR                  a temp dir for this run (logs, bpffs); removed by topology_down
 #   TOPO_TWO_ARMED TOPO_REPLY_ROUTER TOPO_SECOND_LB   0 or 1
 #   TOPO_NS_LB2 TOPO_LB2_ADDR4/6 TOPO_LB2_PEER   the second LB (namespace, addresses, switch port)
+#   TOPO_MTU                  the MTU of every link
 #   TOPO_NS_REPLY_ROUTER      the reply router's namespace (when there is one)
 #   TOPO_REPLY_ROUTER_ADDR4/6 TOPO_REPLY_ROUTER_BACKEND_ADDR4/6   its addresses
 #   TOPO_NS_CLIENT TOPO_NS_LB TOPO_NS_ROUTER TOPO_NS_SWITCH      namespace names
@@ -83,6 +85,7 @@ TOPO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOPO_PYTHON=/usr/bin/python3
 TOPO_XDP_PASS_OBJECT=${TOPO_XDP_PASS_OBJECT:-$TOPO_LIB_DIR/../../build/tests/lib/xdp_pass.bpf.o}
 TOPO_UP=0
+TOPO_MTU=1500
 TOPO_TWO_ARMED=0
 TOPO_REPLY_ROUTER=0
 TOPO_SECOND_LB=0
@@ -181,11 +184,11 @@ topology_ns_create() {
 }
 
 # A veth pair with one end in each namespace, created there directly: the names only need to
-# be unique inside their namespace.
+# be unique inside their namespace. Both ends get TOPO_MTU.
 topology_veth() {
 	local ns_a=$1 name_a=$2 ns_b=$3 name_b=$4
-	ip link add name "$name_a" netns "$ns_a" type veth peer name "$name_b" netns "$ns_b" ||
-		return 1
+	ip link add name "$name_a" netns "$ns_a" mtu "$TOPO_MTU" type veth peer name "$name_b" \
+		netns "$ns_b" mtu "$TOPO_MTU" || return 1
 	ip -n "$ns_a" link set "$name_a" up
 	ip -n "$ns_b" link set "$name_b" up
 }
@@ -219,7 +222,7 @@ topology_xdp_pass_object() {
 topology_napi() {
 	local object
 	object=$(topology_xdp_pass_object) || return 1
-	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp
+	ip -n "$1" link set dev "$2" xdpdrv obj "$object" sec xdp.frags
 }
 
 topology_forwarding() {
@@ -244,7 +247,7 @@ topology_router() {
 }
 
 topology_up() {
-	local backends=2 two_armed=0 reply_router=0 second_lb=0 i ns name
+	local backends=2 two_armed=0 reply_router=0 second_lb=0 mtu=1500 i ns name
 	while (($#)); do
 		case $1 in
 		--backends)
@@ -263,9 +266,13 @@ topology_up() {
 			second_lb=1
 			shift
 			;;
+		--mtu)
+			mtu=$2
+			shift 2
+			;;
 		*)
 			topology_log "topology_up: unknown option $1" \
-				"(expected --backends N, --two-armed, --reply-router, --second-lb)"
+				"(expected --backends N, --two-armed, --reply-router, --second-lb, --mtu N)"
 			return 1
 			;;
 		esac
@@ -278,6 +285,10 @@ topology_up() {
 		topology_log "topology_up: --second-lb is one-armed only (not with --two-armed)"
 		return 1
 	fi
+	if ! [[ $mtu =~ ^[0-9]+$ ]] || ((mtu < 1280 || mtu > 65535)); then
+		topology_log "topology_up: --mtu must be 1280..65535, got '$mtu'"
+		return 1
+	fi
 	if ((TOPO_UP)); then
 		topology_log "topology_up: already up (call topology_down first)"
 		return 1
@@ -285,6 +296,7 @@ topology_up() {
 	TOPO_TAG=$(printf '%x%s' $$ "$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')")
 	TOPO_DIR=$(mktemp -d "/tmp/l3e-$TOPO_TAG.XXXXXX") || return 1
 	TOPO_UP=1
+	TOPO_MTU=$mtu
 	TOPO_TWO_ARMED=$two_armed
 	TOPO_REPLY_ROUTER=$reply_router
 	TOPO_NS_REPLY_ROUTER=

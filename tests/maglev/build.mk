@@ -3,6 +3,7 @@
 MAGLEV_TEST_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 TEST_PROGRAMS += $(BUILD)/tests/maglev/maglev_test $(BUILD)/tests/maglev/maglev_measure
+UNIT_TEST_PROGRAMS += $(BUILD)/tests/maglev/maglev_test
 
 $(BUILD)/tests/maglev/maglev_test: $(BUILD)/tests/maglev/maglev_test.o \
 		$(BUILD)/tests/maglev/maglev_reference.o $(BUILD)/src/lb/maglev.o \

@@ -183,4 +183,4 @@ rpm_requires() {
 }
 check "rpm requires the shared libraries it links" rpm_requires
 
-echo "1..$test_number"
+tap_plan
