@@ -9,6 +9,9 @@ SBINDIR ?= $(PREFIX)/sbin
 BPFDIR ?= $(PREFIX)/lib/l3dsr
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+# Where the BIRD and FRR snippets for several LBs go (docs/scale-out.md): examples to copy, not
+# configuration read in place, so under the package's documentation as Debian and Fedora do.
+EXAMPLEDIR ?= $(PREFIX)/share/doc/l3dsr/examples
 # Debian keeps units in /lib, Fedora in /usr/lib: ask systemd where, fall back to Debian's.
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 
@@ -117,12 +120,17 @@ INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
 INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o
 INSTALL_UNITS := systemd/l3dsr-lb@.service systemd/l3dsr-backend@.service
 INSTALL_CONFIGS := etc/lb.conf etc/backend.conf
+# The names of l3dsrd's routing protocol numbers, read by ip(8) from rt_protos.d.
+INSTALL_RT_PROTOS := etc/iproute2/rt_protos.d/l3dsr.conf
+INSTALL_EXAMPLES := etc/bird/l3dsr.conf etc/frr/l3dsr.conf
 INSTALL_MAN8 := $(BUILD)/man/l3dsrd.8 $(BUILD)/man/l3dsrctl.8
 INSTALL_MAN5 := $(BUILD)/man/l3dsr.conf.5
 
 install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MAN5)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d $(DESTDIR)$(EXAMPLEDIR)/bird \
+		$(DESTDIR)$(EXAMPLEDIR)/frr
 	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 $(INSTALL_BPF_OBJECTS) $(DESTDIR)$(BPFDIR)/
 	# The units name the daemon by its installed path: follow PREFIX/SBINDIR.
@@ -131,6 +139,10 @@ install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MA
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
 	done
 	$(INSTALL) -m 0644 $(INSTALL_CONFIGS) $(DESTDIR)$(SYSCONFDIR)/l3dsr/
+	$(INSTALL) -m 0644 $(INSTALL_RT_PROTOS) $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/
+	for example in $(INSTALL_EXAMPLES); do \
+		$(INSTALL) -m 0644 $$example $(DESTDIR)$(EXAMPLEDIR)/$${example#etc/} || exit 1; \
+	done
 	$(INSTALL) -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
 
