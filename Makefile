@@ -36,8 +36,11 @@ BPF_CFLAGS = -O2 -g -target bpf -mcpu=v3 -std=gnu11 $(WARNINGS:-Wstrict-prototyp
 	-Wno-missing-prototypes -I$(MULTIARCH_INCLUDE) -I.
 
 # Debian packages needed to build and to run every test; build.mk files add to them.
+# DEPS_SERVICES_OFF: PACKAGE:UNIT pairs whose service Debian starts on install but the tests run
+# on their own (in network namespaces): stopped and disabled again when deps installed them.
 DEPS_BUILD := make gcc libc6-dev clang llvm libbpf-dev libsystemd-dev pkg-config linux-libc-dev
 DEPS_TEST := python3 python3-scapy libcmocka-dev iproute2 bpftool ethtool clang-format
+DEPS_SERVICES_OFF :=
 # What make check-unit needs beyond the build: build.mk files add to it (and to DEPS_TEST).
 DEPS_UNIT := python3 libcmocka-dev clang-format
 
@@ -73,7 +76,12 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends $$missing; \
+			--no-install-recommends $$missing || exit 1; \
+		for service in $(DEPS_SERVICES_OFF); do \
+			case " $$missing " in *" $${service%%:*} "*) \
+				systemctl disable --now "$${service#*:}" 2>/dev/null || true ;; \
+			esac; \
+		done; \
 	fi
 
 # The test command of the README: installs what it needs, builds, runs every suite.
