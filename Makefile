@@ -9,6 +9,9 @@ SBINDIR ?= $(PREFIX)/sbin
 BPFDIR ?= $(PREFIX)/lib/l3dsr
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+# Where the BIRD and FRR snippets for several LBs go (docs/scale-out.md): examples to copy, not
+# configuration read in place, so under the package's documentation as Debian and Fedora do.
+EXAMPLEDIR ?= $(PREFIX)/share/doc/l3dsr/examples
 # Debian keeps units in /lib, Fedora in /usr/lib: ask systemd where, fall back to Debian's.
 UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 
@@ -33,8 +36,11 @@ BPF_CFLAGS = -O2 -g -target bpf -mcpu=v3 -std=gnu11 $(WARNINGS:-Wstrict-prototyp
 	-Wno-missing-prototypes -I$(MULTIARCH_INCLUDE) -I.
 
 # Debian packages needed to build and to run every test; build.mk files add to them.
+# DEPS_SERVICES_OFF: PACKAGE:UNIT pairs whose service Debian starts on install but the tests run
+# on their own (in network namespaces): stopped and disabled again when deps installed them.
 DEPS_BUILD := make gcc libc6-dev clang llvm libbpf-dev libsystemd-dev pkg-config linux-libc-dev
 DEPS_TEST := python3 python3-scapy libcmocka-dev iproute2 bpftool ethtool clang-format
+DEPS_SERVICES_OFF :=
 # What make check-unit needs beyond the build: build.mk files add to it (and to DEPS_TEST).
 DEPS_UNIT := python3 libcmocka-dev clang-format
 
@@ -70,7 +76,12 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends $$missing; \
+			--no-install-recommends $$missing || exit 1; \
+		for service in $(DEPS_SERVICES_OFF); do \
+			case " $$missing " in *" $${service%%:*} "*) \
+				systemctl disable --now "$${service#*:}" 2>/dev/null || true ;; \
+			esac; \
+		done; \
 	fi
 
 # The test command of the README: installs what it needs, builds, runs every suite.
@@ -117,12 +128,17 @@ INSTALL_PROGRAMS := src/l3dsrd src/l3dsrctl
 INSTALL_BPF_OBJECTS := bpf/lb.bpf.o bpf/backend.bpf.o
 INSTALL_UNITS := systemd/l3dsr-lb@.service systemd/l3dsr-backend@.service
 INSTALL_CONFIGS := etc/lb.conf etc/backend.conf
+# The names of l3dsrd's routing protocol numbers, read by ip(8) from rt_protos.d.
+INSTALL_RT_PROTOS := etc/iproute2/rt_protos.d/l3dsr.conf
+INSTALL_EXAMPLES := etc/bird/l3dsr.conf etc/frr/l3dsr.conf
 INSTALL_MAN8 := $(BUILD)/man/l3dsrd.8 $(BUILD)/man/l3dsrctl.8
 INSTALL_MAN5 := $(BUILD)/man/l3dsr.conf.5
 
 install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MAN5)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(SYSCONFDIR)/l3dsr $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d $(DESTDIR)$(EXAMPLEDIR)/bird \
+		$(DESTDIR)$(EXAMPLEDIR)/frr
 	$(INSTALL) -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 $(INSTALL_BPF_OBJECTS) $(DESTDIR)$(BPFDIR)/
 	# The units name the daemon by its installed path: follow PREFIX/SBINDIR.
@@ -131,6 +147,10 @@ install: $(INSTALL_PROGRAMS) $(INSTALL_BPF_OBJECTS) $(INSTALL_MAN8) $(INSTALL_MA
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${unit##*/} || exit 1; \
 	done
 	$(INSTALL) -m 0644 $(INSTALL_CONFIGS) $(DESTDIR)$(SYSCONFDIR)/l3dsr/
+	$(INSTALL) -m 0644 $(INSTALL_RT_PROTOS) $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/
+	for example in $(INSTALL_EXAMPLES); do \
+		$(INSTALL) -m 0644 $$example $(DESTDIR)$(EXAMPLEDIR)/$${example#etc/} || exit 1; \
+	done
 	$(INSTALL) -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
 

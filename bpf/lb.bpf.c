@@ -8,7 +8,7 @@
 #include "l3dsr_common.h"
 #include "checksum.h"
 #include "counters.h"
-#include "egress.h"
+#include "egress_takes.h"
 #include "hash.h"
 #include "icmp_too_big.h"
 #include "lb_maps.h"
@@ -349,7 +349,7 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 /*
  * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
  * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, the
- * egress interface cannot take XDP frames (egress.h), or the lookup fails otherwise, the
+ * egress interface cannot take XDP frames (egress_takes.h), or the lookup fails otherwise, the
  * rewritten packet goes to the kernel, which forwards it (and decrements the TTL) itself or
  * drops it: addressed to the RIP now, it is not the LB's own. A packet too big for the route
  * gets the client an ICMP error instead. A packet whose headers cannot be rewritten is dropped

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "src/announce/announce.h"
+#include "src/common/grow.h"
 #include "src/common/log.h"
 #include "src/netlink/route.h"
 
@@ -127,16 +128,14 @@ static void kernel_route_found(const struct netlink_route *route, void *context)
 	struct kernel_routes *found = context;
 
 	if (found->count == found->capacity) {
-		size_t capacity = found->capacity ? 2 * found->capacity : 16;
 		struct netlink_route *routes =
-		    realloc(found->routes, capacity * sizeof(*found->routes));
+		    grow_array(found->routes, &found->capacity, sizeof(*routes), 16);
 
 		if (!routes) {
 			found->out_of_memory = true;
 			return;
 		}
 		found->routes = routes;
-		found->capacity = capacity;
 	}
 	found->routes[found->count++] = *route;
 }

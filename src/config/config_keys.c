@@ -5,6 +5,7 @@
 
 #include "src/config/config_parser.h"
 #include "bpf/l3dsr_common.h"
+#include "src/common/grow.h"
 #include "src/common/prime.h"
 
 /* Upper bound of flow-table-size: the LRU map's memory (about 100 bytes an entry) stays
@@ -217,16 +218,14 @@ static bool config_backend_add(struct config_parser *parser, const struct backen
 	struct config_vip_state *state = &parser->vip_states[parser->config->vip_count - 1];
 
 	if (vip->backend_count == state->backend_capacity) {
-		size_t capacity = state->backend_capacity ? 2 * state->backend_capacity : 4;
 		struct backend_config *backends =
-		    realloc(vip->backends, capacity * sizeof(*vip->backends));
+		    grow_array(vip->backends, &state->backend_capacity, sizeof(*backends), 4);
 
 		if (!backends) {
 			parser->out_of_memory = true;
 			return false;
 		}
 		vip->backends = backends;
-		state->backend_capacity = capacity;
 	}
 	vip->backends[vip->backend_count++] = *backend;
 	return true;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/common/grow.h"
 #include "src/config/config_parser.h"
 
 static void config_message_add(struct config_parser *parser, int line, bool warning,
@@ -18,14 +19,12 @@ static void config_message_add(struct config_parser *parser, int line, bool warn
 	if (messages->count == CONFIG_MESSAGES_MAX)
 		goto unshown;
 	if (messages->count == messages->capacity) {
-		size_t capacity = messages->capacity ? 2 * messages->capacity : 16;
 		struct config_message *items =
-		    realloc(messages->items, capacity * sizeof(*messages->items));
+		    grow_array(messages->items, &messages->capacity, sizeof(*items), 16);
 
 		if (!items)
 			goto unshown;
 		messages->items = items;
-		messages->capacity = capacity;
 	}
 	if (vasprintf(&text, format, arguments) < 0)
 		goto unshown;

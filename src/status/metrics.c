@@ -309,6 +309,15 @@ static void print_health(FILE *out, const char *ifname, const struct health *hea
 	}
 }
 
+/* What the daemon recorded for the checks' VIP I; false when it recorded nothing. */
+static bool read_vip_state(const struct health *health, const struct metrics_maps *maps, size_t i,
+			   struct instance_vip_state *state)
+{
+	const struct health_vip *vip = &health->vips[i];
+
+	return vip->index_known && !instance_read_vip_state(maps->instance, vip->index, state);
+}
+
 /* What the daemon recorded per VIP: whether it is announced, its table's fingerprint. */
 static void print_vip_state(FILE *out, const char *ifname, const struct health *health,
 			    const struct metrics_maps *maps)
@@ -319,26 +328,21 @@ static void print_vip_state(FILE *out, const char *ifname, const struct health *
 	print_family(out, "l3dsr_vip_announced", "gauge",
 		     "1 while the VIP's address is announced (a route of protocol l3dsr).");
 	for (size_t i = 0; i < health->vip_count; i++) {
-		const struct health_vip *vip = &health->vips[i];
-
-		if (!vip->index_known ||
-		    instance_read_vip_state(maps->instance, vip->index, &state))
+		if (!read_vip_state(health, maps, i, &state))
 			continue;
-		print_labels(out, "l3dsr_vip_announced", ifname, vip->name, NULL, NULL, NULL);
+		print_labels(out, "l3dsr_vip_announced", ifname, health->vips[i].name, NULL, NULL,
+			     NULL);
 		fprintf(out, "%d\n", (state.flags & INSTANCE_VIP_F_ANNOUNCED) != 0);
 	}
 	print_family(out, "l3dsr_vip_info", "gauge",
 		     "Always 1; fingerprint: of the VIP's Maglev table, equal on every LB that "
 		     "sends its flows to the same backends.");
 	for (size_t i = 0; i < health->vip_count; i++) {
-		const struct health_vip *vip = &health->vips[i];
-
-		if (!vip->index_known ||
-		    instance_read_vip_state(maps->instance, vip->index, &state))
+		if (!read_vip_state(health, maps, i, &state))
 			continue;
 		lb_fingerprint_format(state.fingerprint, fingerprint);
-		print_labels(out, "l3dsr_vip_info", ifname, vip->name, NULL, "fingerprint",
-			     fingerprint);
+		print_labels(out, "l3dsr_vip_info", ifname, health->vips[i].name, NULL,
+			     "fingerprint", fingerprint);
 		fputs("1\n", out);
 	}
 }

@@ -157,8 +157,9 @@ make_network() {
 	# The container's second link, where the backend unit runs (the VIP traffic does not use it).
 	link_ns "${netns[container]}" veth1 198.51.100.50/28 "$r" "${prefix}rb" 198.51.100.49/28 || return 1
 	# A veth only takes in what its peer sent with XDP_TX when it has NAPI: an XDP program
-	# (tests/lib/xdp_pass.bpf.c) gives it that (on this kernel, turning GRO on did not).
-	ip -n "$r" link set "${prefix}rl" xdp obj "$root/build/tests/lib/xdp_pass.bpf.o" sec xdp ||
+	# (tests/lib/xdp_pass.bpf.c, section xdp.frags) gives it that (on this kernel, turning GRO
+	# on did not).
+	ip -n "$r" link set "${prefix}rl" xdp obj "$root/build/tests/lib/xdp_pass.bpf.o" sec xdp.frags ||
 		return 1
 	# Hosts put full checksums on the wire: a partial one (veth offload) would reach the LB's
 	# XDP program as a pseudo-header sum only.

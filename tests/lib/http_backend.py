@@ -8,6 +8,9 @@ GET /bytes?count=N          -> N bytes: "backend1\\n" then filler (a large respo
 GET /stream?seconds=S       -> 10 chunks of 1000 bytes a second for S seconds, Content-Length
                                known in advance, so a client can tell a complete download from
                                a cut one; each line is the name padded with dots to 99 bytes
+GET /echo                   -> "backend1\n", then every line the client sends afterwards, sent
+                               back as it arrives, until the client closes: a long-lived
+                               connection whose client sends all along (through the LB)
 PUT /anything               -> "backend1 LENGTH SHA256\\n" of the body received (an upload)
 Every response carries "X-Backend: NAME". Each request is logged on stderr with the client's
 address and port, so a test can tell which backend served which connection.
@@ -58,6 +61,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
                 self.wfile.flush()
                 time.sleep(1.0 / CHUNKS_PER_SECOND)
+        elif url.path == "/echo":
+            # No Content-Length: HTTP/1.0, the body ends when the connection does.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("X-Backend", self.server.backend_name)
+            self.end_headers()
+            self.wfile.write(name)
+            self.wfile.flush()
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    break
+                self.wfile.write(line)
+                self.wfile.flush()
         else:
             self.send_error(404)
 

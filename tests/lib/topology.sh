@@ -1,7 +1,7 @@
 # topology.sh: builds l3dsr's seed topology (client, LB, router, backends) in network namespaces.
 #
 # Source it from bash, then:
-#   topology_up [--backends N] [--two-armed] [--reply-router] [--mtu N]
+#   topology_up [--backends N] [--two-armed] [--reply-router] [--second-lb] [--mtu N]
 #                                              build it (fresh namespaces, unique per run);
 #                                              --mtu: every link's MTU (default 1500)
 #   topology_exec HOST cmd...                  run cmd in HOST's namespace
@@ -12,7 +12,7 @@
 #   topology_track_pid PID                     have topology_down kill PID (a process you started)
 #   topology_bpffs                             mount a private bpffs, print its path
 #   topology_down                              remove everything made; idempotent, trap-safe
-# HOST is one of: client lb router switch backend1 .. backendN (and replyrouter).
+# HOST is one of: client lb router switch backend1 .. backendN (and replyrouter, lb2).
 #
 #   client 203.0.113.100          LB 203.0.113.10            router 203.0.113.1 | 198.51.100.1
 #     eth0 ---- [ br-front in the "switch" namespace ] ---- eth0 ..... eth0   eth1
@@ -27,12 +27,17 @@
 #   DSR allows, and a hop on the reply path is not on the LB's path to the backends (an ICMP
 #   error it sends to a VIP comes back through the router, which would drop it as a martian
 #   if it carried the router's own source address).
+#   --second-lb adds a second load balancer, lb2 (203.0.113.11, one-armed like lb), for the
+#   scale-out tests: the VIPs are then routed by whatever the LBs announce (BGP), not
+#   statically: neither the router nor the client has a VIP route, so the client sends to the
+#   router (its default route) and the router picks an LB by its routing table.
 # docs/topology.md draws it in full, with the IPv6 addresses.
 #
 # Variables set by topology_up (arrays are visible in the sourcing shell only):
 #   TOPO_TAG                  unique per run; every namespace name starts with l3e-$TOPO_TAG
 #   TOPO_DIR                  a temp dir for this run (logs, bpffs); removed by topology_down
-#   TOPO_TWO_ARMED TOPO_REPLY_ROUTER   0 or 1
+#   TOPO_TWO_ARMED TOPO_REPLY_ROUTER TOPO_SECOND_LB   0 or 1
+#   TOPO_NS_LB2 TOPO_LB2_ADDR4/6 TOPO_LB2_PEER   the second LB (namespace, addresses, switch port)
 #   TOPO_MTU                  the MTU of every link
 #   TOPO_NS_REPLY_ROUTER      the reply router's namespace (when there is one)
 #   TOPO_REPLY_ROUTER_ADDR4/6 TOPO_REPLY_ROUTER_BACKEND_ADDR4/6   its addresses
@@ -66,6 +71,9 @@ TOPO_LB_ADDR4=203.0.113.10
 TOPO_LB_ADDR6=2001:db8:1::10
 TOPO_ROUTER_ADDR4=203.0.113.1
 TOPO_ROUTER_ADDR6=2001:db8:1::1
+TOPO_LB2_ADDR4=203.0.113.11
+TOPO_LB2_ADDR6=2001:db8:1::11
+TOPO_LB2_PEER=f-lb2
 TOPO_ROUTER_BACKEND_ADDR4=198.51.100.1
 TOPO_ROUTER_BACKEND_ADDR6=2001:db8:2::1
 TOPO_REPLY_ROUTER_ADDR4=203.0.113.2
@@ -80,6 +88,7 @@ TOPO_UP=0
 TOPO_MTU=1500
 TOPO_TWO_ARMED=0
 TOPO_REPLY_ROUTER=0
+TOPO_SECOND_LB=0
 TOPO_PIDS=()
 
 topology_log() { echo "topology: $*" >&2; }
@@ -90,6 +99,13 @@ topology_ns() {
 	case $host in
 	client) echo "$TOPO_NS_CLIENT" ;;
 	lb) echo "$TOPO_NS_LB" ;;
+	lb2)
+		if ! ((TOPO_SECOND_LB)); then
+			topology_log "no such host: lb2 (topology_up --second-lb)"
+			return 1
+		fi
+		echo "$TOPO_NS_LB2"
+		;;
 	router) echo "$TOPO_NS_ROUTER" ;;
 	replyrouter)
 		if ! ((TOPO_REPLY_ROUTER)); then
@@ -217,7 +233,7 @@ topology_forwarding() {
 # topology_router NS FRONT4 FRONT6 BACK4 BACK6: NS's eth0 (client subnet) and eth1 (backend
 # subnet), both already cabled, get these addresses; NS forwards. The VIPs are routed to the LB
 # everywhere (as if it announced them), so ICMP errors a router generates toward a VIP (PMTU)
-# reach the LB too.
+# reach the LB too; with a second LB they are left to what the LBs announce.
 topology_router() {
 	local ns=$1
 	topology_host_if "$ns" eth0
@@ -225,12 +241,13 @@ topology_router() {
 	topology_forwarding "$ns"
 	topology_addresses "$ns" eth0 "$2/24" "$3/64" || return 1
 	topology_addresses "$ns" eth1 "$4/24" "$5/64" || return 1
+	((TOPO_SECOND_LB)) && return 0
 	ip -n "$ns" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
 	ip -n "$ns" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
 }
 
 topology_up() {
-	local backends=2 two_armed=0 reply_router=0 mtu=1500 i ns name
+	local backends=2 two_armed=0 reply_router=0 second_lb=0 mtu=1500 i ns name
 	while (($#)); do
 		case $1 in
 		--backends)
@@ -245,19 +262,27 @@ topology_up() {
 			reply_router=1
 			shift
 			;;
+		--second-lb)
+			second_lb=1
+			shift
+			;;
 		--mtu)
 			mtu=$2
 			shift 2
 			;;
 		*)
 			topology_log "topology_up: unknown option $1" \
-				"(expected --backends N, --two-armed, --reply-router, --mtu N)"
+				"(expected --backends N, --two-armed, --reply-router, --second-lb, --mtu N)"
 			return 1
 			;;
 		esac
 	done
 	if ! [[ $backends =~ ^[0-9]+$ ]] || ((backends < 1 || backends > 80)); then
 		topology_log "topology_up: --backends must be 1..80, got '$backends'"
+		return 1
+	fi
+	if ((second_lb && two_armed)); then
+		topology_log "topology_up: --second-lb is one-armed only (not with --two-armed)"
 		return 1
 	fi
 	if ! [[ $mtu =~ ^[0-9]+$ ]] || ((mtu < 1280 || mtu > 65535)); then
@@ -276,6 +301,9 @@ topology_up() {
 	TOPO_REPLY_ROUTER=$reply_router
 	TOPO_NS_REPLY_ROUTER=
 	((reply_router)) && TOPO_NS_REPLY_ROUTER=l3e-$TOPO_TAG-replyrouter
+	TOPO_SECOND_LB=$second_lb
+	TOPO_NS_LB2=
+	((second_lb)) && TOPO_NS_LB2=l3e-$TOPO_TAG-lb2
 	TOPO_NS_CLIENT=l3e-$TOPO_TAG-client
 	TOPO_NS_LB=l3e-$TOPO_TAG-lb
 	TOPO_NS_ROUTER=l3e-$TOPO_TAG-router
@@ -319,7 +347,7 @@ topology_up() {
 topology_build() {
 	local i ns sw=$TOPO_NS_SWITCH
 	for ns in "$TOPO_NS_SWITCH" "$TOPO_NS_CLIENT" "$TOPO_NS_LB" "$TOPO_NS_ROUTER" \
-		$TOPO_NS_REPLY_ROUTER "${TOPO_NS_BACKENDS[@]}"; do
+		$TOPO_NS_REPLY_ROUTER $TOPO_NS_LB2 "${TOPO_NS_BACKENDS[@]}"; do
 		topology_ns_create "$ns" || return 1
 	done
 
@@ -350,15 +378,21 @@ topology_build() {
 		"$TOPO_CLIENT_ADDR6/64" || return 1
 	ip -n "$TOPO_NS_CLIENT" route add default via "$TOPO_ROUTER_ADDR4" || return 1
 	ip -n "$TOPO_NS_CLIENT" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
-	ip -n "$TOPO_NS_CLIENT" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
-	ip -n "$TOPO_NS_CLIENT" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
+	if ! ((TOPO_SECOND_LB)); then
+		ip -n "$TOPO_NS_CLIENT" route add "$TOPO_VIP4/32" via "$TOPO_LB_ADDR4" || return 1
+		ip -n "$TOPO_NS_CLIENT" -6 route add "$TOPO_VIP6/128" via "$TOPO_LB_ADDR6" || return 1
+	fi
 
-	# load balancer
-	topology_host_if "$TOPO_NS_LB" eth0
-	topology_forwarding "$TOPO_NS_LB"
-	topology_addresses "$TOPO_NS_LB" eth0 "$TOPO_LB_ADDR4/24" "$TOPO_LB_ADDR6/64" || return 1
-	ip -n "$TOPO_NS_LB" route add default via "$TOPO_ROUTER_ADDR4" || return 1
-	ip -n "$TOPO_NS_LB" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
+	# load balancer(s)
+	topology_lb "$TOPO_NS_LB" "$TOPO_LB_ADDR4" "$TOPO_LB_ADDR6" || return 1
+	if ((TOPO_SECOND_LB)); then
+		topology_veth "$TOPO_NS_LB2" eth0 "$sw" "$TOPO_LB2_PEER" || return 1
+		ip -n "$sw" link set "$TOPO_LB2_PEER" master br-front || return 1
+		topology_napi "$sw" "$TOPO_LB2_PEER" || return 1
+		topology_lb "$TOPO_NS_LB2" "$TOPO_LB2_ADDR4" "$TOPO_LB2_ADDR6" || return 1
+		ip -n "$TOPO_NS_LB2" route add 198.51.100.0/24 via "$TOPO_ROUTER_ADDR4" || return 1
+		ip -n "$TOPO_NS_LB2" -6 route add 2001:db8:2::/64 via "$TOPO_ROUTER_ADDR6" || return 1
+	fi
 
 	# router
 	topology_router "$TOPO_NS_ROUTER" "$TOPO_ROUTER_ADDR4" "$TOPO_ROUTER_ADDR6" \
@@ -404,6 +438,16 @@ topology_build() {
 			ip -n "$ns" -6 route add default via "$TOPO_ROUTER_BACKEND_ADDR6" || return 1
 		fi
 	done
+}
+
+# topology_lb NS ADDR4 ADDR6: a load balancer's eth0 (already cabled) on the client subnet,
+# forwarding, its default route the router.
+topology_lb() {
+	topology_host_if "$1" eth0
+	topology_forwarding "$1"
+	topology_addresses "$1" eth0 "$2/24" "$3/64" || return 1
+	ip -n "$1" route add default via "$TOPO_ROUTER_ADDR4" || return 1
+	ip -n "$1" -6 route add default via "$TOPO_ROUTER_ADDR6" || return 1
 }
 
 # The second router, on both subnets: the backends' way back to the client.
@@ -490,7 +534,7 @@ topology_down() {
 	TOPO_PIDS=()
 	((TOPO_UP)) || return 0
 	for ns in "${TOPO_NS_BACKENDS[@]}" "$TOPO_NS_CLIENT" "$TOPO_NS_LB" "$TOPO_NS_ROUTER" \
-		$TOPO_NS_REPLY_ROUTER "$TOPO_NS_SWITCH"; do
+		$TOPO_NS_REPLY_ROUTER $TOPO_NS_LB2 "$TOPO_NS_SWITCH"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	if [ -n "${TOPO_DIR:-}" ] && [ -d "$TOPO_DIR" ]; then

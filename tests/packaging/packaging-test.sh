@@ -11,7 +11,8 @@ cd "$root" || exit 1
 
 . "$root/tests/install/tap.sh"
 
-# docs/design.md section 4, as "MODE PATH" lines; UNITDIR differs between Debian and Fedora.
+# docs/design.md section 4, as "MODE PATH" lines; UNITDIR ($1) differs between Debian and
+# Fedora, and so may the documentation directory ($2) that holds the BIRD and FRR examples.
 layout() {
 	cat <<EOF
 0755 /usr/sbin/l3dsrd
@@ -22,6 +23,9 @@ layout() {
 0644 $1/l3dsr-backend@.service
 0644 /etc/l3dsr/lb.conf
 0644 /etc/l3dsr/backend.conf
+0644 /etc/iproute2/rt_protos.d/l3dsr.conf
+0644 $2/examples/bird/l3dsr.conf
+0644 $2/examples/frr/l3dsr.conf
 0644 /usr/share/man/man8/l3dsrd.8
 0644 /usr/share/man/man8/l3dsrctl.8
 0644 /usr/share/man/man5/l3dsr.conf.5
@@ -54,7 +58,7 @@ make_install_layout() {
 	local actual
 	make -s install DESTDIR="$tmp/destdir" PREFIX=/usr UNITDIR=/lib/systemd/system || return 1
 	actual=$(cd "$tmp/destdir" && find . -type f -printf '%m /%P\n' | sed 's/^/0/')
-	same_lines "make install DESTDIR=" "$(layout /lib/systemd/system)" "$actual"
+	same_lines "make install DESTDIR=" "$(layout /lib/systemd/system /usr/share/doc/l3dsr)" "$actual"
 }
 
 # ---- the .deb ----
@@ -69,21 +73,24 @@ deb_payload() {
 	local expected actual
 	# Beyond the layout: what every Debian package carries (compressed man pages, doc files,
 	# the lintian overrides).
-	expected=$(layout /lib/systemd/system | sed 's,^\(.*/man[0-9]/.*\)$,\1.gz,'
+	expected=$(layout /lib/systemd/system /usr/share/doc/l3dsr | sed 's,^\(.*/man[0-9]/.*\)$,\1.gz,'
 		printf '%s\n' "0644 /usr/share/doc/l3dsr/changelog.gz" "0644 /usr/share/doc/l3dsr/copyright" \
-			"0644 /usr/share/doc/l3dsr/install.md" "0644 /usr/share/lintian/overrides/l3dsr")
+			"0644 /usr/share/doc/l3dsr/install.md" "0644 /usr/share/doc/l3dsr/scale-out.md" \
+			"0644 /usr/share/lintian/overrides/l3dsr")
 	actual=$(dpkg-deb -c "$deb" | while read -r perms _ _ _ _ path; do
 		[ "${perms:0:1}" = - ] && echo "$(mode_of "$perms") ${path#.}"
-	done | sed 's,/install.md.gz$,/install.md,')
+	done | sed 's,/\(install\|scale-out\).md.gz$,/\1.md,')
 	same_lines "dpkg-deb -c" "$expected" "$actual"
 }
 check "dpkg-deb -c: the payload is exactly the layout plus the Debian doc files" deb_payload
 
 deb_conffiles() {
-	same_lines "conffiles" "$(printf '%s\n' /etc/l3dsr/lb.conf /etc/l3dsr/backend.conf)" \
+	same_lines "conffiles" "$(printf '%s\n' /etc/l3dsr/lb.conf /etc/l3dsr/backend.conf \
+		/etc/iproute2/rt_protos.d/l3dsr.conf)" \
 		"$(dpkg-deb -I "$deb" conffiles)"
 }
-check "the conffiles are /etc/l3dsr/lb.conf and /etc/l3dsr/backend.conf" deb_conffiles
+check "the conffiles are /etc/l3dsr/lb.conf, /etc/l3dsr/backend.conf and the rt_protos names" \
+	deb_conffiles
 
 deb_control() {
 	local depends
@@ -132,8 +139,9 @@ rpm_payload() {
 	local expected actual
 	# Fedora's doc directory is /usr/share/doc/NAME, older rpm's NAME-VERSION; man pages are
 	# compressed on Fedora only: compare without those differences.
-	expected=$(layout /usr/lib/systemd/system
-		printf '%s\n' "0644 /usr/share/doc/l3dsr/README.md" "0644 /usr/share/doc/l3dsr/install.md")
+	expected=$(layout /usr/lib/systemd/system /usr/share/doc/l3dsr
+		printf '%s\n' "0644 /usr/share/doc/l3dsr/README.md" "0644 /usr/share/doc/l3dsr/install.md" \
+			"0644 /usr/share/doc/l3dsr/scale-out.md")
 	actual=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" | while read -r perms path; do
 		[ "${perms:0:1}" = - ] && echo "$(mode_of "$perms") $path"
 	done | sed 's,^\(.*/man[0-9]/.*\)\.gz$,\1,; s,/usr/share/doc/l3dsr-[0-9.]*/,/usr/share/doc/l3dsr/,')
@@ -144,10 +152,10 @@ check "rpm -qlp: the payload is exactly the layout (Fedora's unit directory) plu
 
 rpm_configs() {
 	local flags
-	flags=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" | grep '^/etc/l3dsr/')
+	flags=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" | grep -e '^/etc/l3dsr/' -e '^/etc/iproute2/')
 	echo "$flags"
-	same_lines "%config(noreplace)" "$(printf '%s\n' '/etc/l3dsr/lb.conf cn' '/etc/l3dsr/backend.conf cn')" \
-		"$flags"
+	same_lines "%config(noreplace)" "$(printf '%s\n' '/etc/l3dsr/lb.conf cn' '/etc/l3dsr/backend.conf cn' \
+		'/etc/iproute2/rt_protos.d/l3dsr.conf cn')" "$flags"
 }
 check "the configs are %config(noreplace)" rpm_configs
 

@@ -1,6 +1,6 @@
-/* egress.h: whether a redirect to an interface can succeed, by the egress_devices map. */
-#ifndef L3DSR_EGRESS_H
-#define L3DSR_EGRESS_H
+/* egress_takes.h: whether a redirect to an interface can succeed, by the egress_devices map. */
+#ifndef L3DSR_EGRESS_TAKES_H
+#define L3DSR_EGRESS_TAKES_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -29,4 +29,4 @@ static __always_inline int egress_takes(struct xdp_md *ctx, __u32 ifindex)
 	return (*flags & EGRESS_F_XMIT_SG) || bpf_xdp_get_buff_len(ctx) <= (__u64)(data_end - data);
 }
 
-#endif /* L3DSR_EGRESS_H */
+#endif /* L3DSR_EGRESS_TAKES_H */
