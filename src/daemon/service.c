@@ -34,18 +34,29 @@ int service_parse_config(const char *path, enum l3dsr_role role, struct l3dsr_co
 	return config_parse_reported(path, role, config, log_config_line, NULL);
 }
 
-/* The health checks answer here (fail-open included); before they start, the pinned records
- * of an adopted instance do, and a backend they do not know is up. */
-static bool service_backend_up(void *context, const struct vip_config *vip,
-			       const struct backend_config *backend)
+/*
+ * Whether BACKEND of VIP counts as up: the health checks answer once they run, before that the
+ * pinned records of an adopted instance do, and a backend neither knows is up. IN_TABLE: whether
+ * it keeps its slots (fail-open included); else the checks' own verdict.
+ */
+static bool service_backend_state(const struct service *service, const struct vip_config *vip,
+				  const struct backend_config *backend, bool in_table)
 {
-	const struct service *service = context;
 	const struct instance_backend_health *record;
 
 	if (service->checks_started)
-		return health_in_table(&service->health, vip, backend);
+		return in_table ? health_in_table(&service->health, vip, backend)
+				: health_up(&service->health, vip, backend);
 	record = health_memory_find(&service->health_memory, vip, backend);
-	return !record || (record->flags & INSTANCE_HEALTH_F_IN_TABLE);
+	return !record ||
+	       (record->flags & (in_table ? INSTANCE_HEALTH_F_IN_TABLE : INSTANCE_HEALTH_F_UP));
+}
+
+/* What the rings ask: fail-open included. */
+static bool service_backend_up(void *context, const struct vip_config *vip,
+			       const struct backend_config *backend)
+{
+	return service_backend_state(context, vip, backend, true);
 }
 
 /* lb: what the pinned records say of the backends' health, before the maps are filled. */
@@ -74,13 +85,7 @@ static void recall_health(struct service *service)
 static bool service_backend_checked_up(void *context, const struct vip_config *vip,
 				       const struct backend_config *backend)
 {
-	const struct service *service = context;
-	const struct instance_backend_health *record;
-
-	if (service->checks_started)
-		return health_up(&service->health, vip, backend);
-	record = health_memory_find(&service->health_memory, vip, backend);
-	return !record || (record->flags & INSTANCE_HEALTH_F_UP);
+	return service_backend_state(context, vip, backend, false);
 }
 
 static void write_statistics(struct service *service);

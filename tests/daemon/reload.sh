@@ -33,10 +33,7 @@ udp4_backends() {
 # wait_stream_past N: until the stream $STREAM has completed N requests (at most 30 s).
 STREAM=main
 wait_stream_past() {
-	local tries=300
-	while ((tries--)) && (($(daemon_stream_position "$STREAM") < $1)); do
-		sleep 0.1
-	done
+	daemon_stream_wait "$STREAM" "$1"
 }
 # reload_with TEXT_FOR_LOG: SIGHUP; M_BEFORE/M_AFTER are the stream positions around it.
 reload_marked() {
