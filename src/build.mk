@@ -30,7 +30,7 @@ $(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o $
 
 # $(sort) keeps one of each object the lists share.
 L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o \
-	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o \
+	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/lb_marks.o lb/maglev.o lb/vip_slots.o \
 	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o daemon/notify.o \
 	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) $(L3DSR_LIB_OBJECTS))
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \

@@ -74,21 +74,25 @@ int maps_read_array(int fd, uint32_t count, size_t value_size, void *values)
 	return result;
 }
 
-int maps_write_array_slots(int fd, const uint32_t *keys, const uint32_t *values, uint32_t count)
+int maps_write_array(int fd, const uint32_t *keys, const void *values, size_t value_size,
+		     uint32_t count)
 {
+	const char *bytes = values;
+
 	while (count > 0) {
 		__u32 batch = count < MAPS_BATCH ? count : MAPS_BATCH;
 
-		if (bpf_map_update_batch(fd, keys, values, &batch, NULL)) {
+		if (bpf_map_update_batch(fd, keys, bytes, &batch, NULL)) {
 			if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
 				return -errno;
 			for (uint32_t i = 0; i < count; i++)
-				if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY))
+				if (bpf_map_update_elem(fd, &keys[i],
+							bytes + (size_t)i * value_size, BPF_ANY))
 					return -errno;
 			return 0;
 		}
 		keys += batch;
-		values += batch;
+		bytes += (size_t)batch * value_size;
 		count -= batch;
 	}
 	return 0;

@@ -17,9 +17,11 @@ uint32_t maps_max_entries(int fd);
  * system calls as the kernel allows. Returns 0 or -errno. */
 int maps_read_array(int fd, uint32_t count, size_t value_size, void *values);
 
-/* Writes VALUES[i] to key KEYS[i] of the ARRAY map FD, i < COUNT, in batches; each element is
- * written on its own, so a reader sees every slot either old or new. Returns 0 or -errno. */
-int maps_write_array_slots(int fd, const uint32_t *keys, const uint32_t *values, uint32_t count);
+/* Writes VALUES[i] (VALUE_SIZE bytes each) to key KEYS[i] of the ARRAY map FD, i < COUNT, in
+ * batches; each element is written on its own, so a reader sees every element either old or new.
+ * Returns 0 or -errno. */
+int maps_write_array(int fd, const uint32_t *keys, const void *values, size_t value_size,
+		     uint32_t count);
 
 /* Sums the per-CPU struct traffic_counter of entries 0..COUNT-1 of the PERCPU_ARRAY map FD into
  * SUMS. Returns 0 or -errno. */

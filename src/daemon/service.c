@@ -15,6 +15,7 @@
 #include "src/daemon/forwarding.h"
 #include "src/common/log.h"
 #include "src/common/maps.h"
+#include "src/lb/lb_marks.h"
 #include "src/status/metrics.h"
 #include "src/daemon/notify.h"
 #include "src/common/pins.h"
@@ -515,6 +516,9 @@ void service_tick(struct service *service)
 	if (service->role == ROLE_BACKEND)
 		backend_maps_refresh_addresses(&service->backend, service->ifname,
 					       &service->local_address_count);
+	else
+		lb_marks_retire(&service->lb, service->config.flow_change_retention_ms,
+				lb_marks_now_ns());
 	if (service->checks_started) {
 		health_tick(&service->health);
 		if (service->apply_pending)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "bench_lb.h"
 #include "bpf/hash.h"
+#include "src/lb/lb_rings.h"
 #include "src/lb/maglev.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
@@ -212,37 +213,6 @@ out:
 	return err;
 }
 
-static int ring_create(struct lb_instance *lb, const uint32_t *table, uint32_t size)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, options, .map_flags = lb->ring_flags);
-	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	uint32_t *keys, count = size;
-	int fd, err = 0;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "maglev_ring", 4, 4, size, &options);
-	if (fd < 0) {
-		pr_warn("ring of %u slots: %s\n", size, strerror(errno));
-		return -errno;
-	}
-	keys = malloc(size * sizeof(*keys));
-	if (!keys) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < size; i++)
-		keys[i] = i;
-	if (bpf_map_update_batch(fd, keys, table, &count, &batch)) {
-		err = -errno;
-		pr_warn("ring fill: %s\n", strerror(errno));
-	}
-	free(keys);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t vip_index)
 {
 	struct maglev_backend *members = NULL;
@@ -280,9 +250,10 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		pr_warn("maglev_build: %s\n", strerror(-err));
 		goto out;
 	}
-	ring_fd = ring_create(lb, table, vip->table_size);
+	ring_fd = lb_ring_create(table, vip->table_size, lb->ring_flags);
 	if (ring_fd < 0) {
 		err = ring_fd;
+		pr_warn("ring of %u slots: %s\n", vip->table_size, strerror(-err));
 		goto out;
 	}
 	if (bpf_map_update_elem(lb->rings_fd, &vip_index, &ring_fd, BPF_ANY)) {

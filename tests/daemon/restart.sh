@@ -33,6 +33,11 @@ wait_stream_past() {
 
 daemon_stream_start main 4 43000
 wait_stream_past 300
+# A stable table keeps no per-flow state: backend2's weight 3 moves slots from backend1, and the
+# stream's flows on those slots are remembered, which the restart must keep.
+daemon_lb_config "$TOPO_DIR/lb.conf" 1 2:3
+daemon_reload lb || e2e_bail "SIGHUP reweighting backend2" "$(tail -n 20 "$(daemon_log lb)")"
+wait_stream_past $(($(daemon_stream_position main) + 600))
 old_pid=${D_PID[lb]}
 program_before=$(status_json | daemon_json 'j[0]["program_id"]')
 link_before=$(status_json | daemon_json 'j[0]["link_id"]')
