@@ -518,7 +518,7 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	struct flow_key flow;
 	struct packet pkt;
 	struct vip_info *vip;
-	__u32 vip_index, backend_id = 0, step;
+	__u32 backend_id = 0, step;
 	__u8 ds;
 	int action;
 
@@ -566,7 +566,6 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 			return XDP_PASS;
 		}
 	}
-	vip_index = vip->vip_index;
 	ds = vip->dscp ? ds_with_dscp(pkt.ds, vip->dscp) : pkt.ds;
 	if (pkt.fragment == PACKET_FIRST_FRAGMENT && kind == TRANSPORT_PORTS)
 		lb_record_fragment(&pkt, &flow);
@@ -596,9 +595,10 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	}
 
 	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
-	/* The VIP's and the backend's traffic: what went on towards the backend. */
+	/* The backend's traffic: what went on towards the backend. A backend_id serves one VIP: its
+	 * VIP's traffic is the sum of its backends', which user space adds up (vip_traffic holds
+	 * what removed backends had counted). */
 	if (*counter != LB_COUNTER_REWRITE_FAILED && *counter != LB_COUNTER_TOO_BIG) {
-		counter_add(&vip_traffic, vip_index, frame_length);
 		counter_add(&backend_traffic, backend_id, frame_length);
 		if (kind == TRANSPORT_ICMP_ERROR)
 			counter_add(&counters, LB_COUNTER_ICMP_ERROR, frame_length);

@@ -31,6 +31,19 @@ int maps_read_traffic(int fd, uint32_t count, struct traffic_counter *sums);
  * is given to a new VIP or backend starts counting from nothing. Returns 0 or -errno. */
 int maps_clear_traffic(int fd, uint32_t key);
 
+/*
+ * The LB's traffic per VIP into SUMS (COUNT VIPs): what vip_traffic holds (the backends removed
+ * from the VIP, which l3dsrd folds in with maps_fold_traffic) plus backend_traffic of every
+ * backend in use in BACKENDS (BACKEND_COUNT entries), each added to its VIP: the program counts
+ * only backends, a backend_id serving one VIP. Returns 0 or -errno.
+ */
+int maps_read_vip_traffic(int vip_traffic, int backend_traffic, int backends,
+			  uint32_t backend_count, uint32_t count, struct traffic_counter *sums);
+
+/* Adds, CPU by CPU, entry FROM of the PERCPU_ARRAY traffic map FROM_FD to entry TO of TO_FD,
+ * then sets FROM to zero. Returns 0 or -errno. */
+int maps_fold_traffic(int from_fd, uint32_t from, int to_fd, uint32_t to);
+
 /* Reads every entry of the HASH map FD into a new array *ENTRIES of *COUNT entries, each KEY_SIZE
  * bytes of key then VALUE_SIZE bytes of value (KEY_SIZE <= 64); free() it. Returns 0 or -errno. */
 int maps_read_hash(int fd, size_t key_size, size_t value_size, void **entries, size_t *count);

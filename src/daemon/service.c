@@ -528,7 +528,11 @@ void service_tick(struct service *service)
 	/* The LB's file holds the checks' view too: written once they run. */
 	if (service->checks_started || service->role == ROLE_BACKEND)
 		write_statistics(service);
-	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
+	if (!sums || (service->role == ROLE_LB
+			  ? maps_read_vip_traffic(
+				vip_traffic, service->lb.backend_traffic, service->lb.backends,
+				maps_max_entries(service->lb.backends), L3DSR_MAX_VIPS, sums)
+			  : maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums))) {
 		free(sums);
 		return;
 	}

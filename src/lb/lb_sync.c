@@ -753,7 +753,12 @@ static int remove_unused(const struct lb_maps *maps, const struct plan *plan,
 			if (plan->vips[i].index == old->vip_index && !plan->vips[i].is_new)
 				log_info("vip %s: backend %s removed", plan->vips[i].config->name,
 					 address_format(&old->address, address));
-		result = write_backend(maps, id, &unused);
+		/* Its traffic stays in its VIP's total, which counts only backends in use. */
+		if (old->vip_index < current->vip_capacity)
+			result = maps_fold_traffic(maps->backend_traffic, id, maps->vip_traffic,
+						   old->vip_index);
+		if (!result)
+			result = write_backend(maps, id, &unused);
 		if (!result)
 			result = write_weight(maps, id, 0);
 	}

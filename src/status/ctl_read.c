@@ -397,9 +397,19 @@ static void attach_vip_traffic(struct ctl_instance *instance)
 	uint32_t count;
 
 	if (read_traffic_map(instance->pin_dir, "vip_traffic", &traffic, &count) == 0)
-		for (size_t i = 0; i < instance->vip_count; i++)
-			if (instance->vips[i].index < count)
-				instance->vips[i].traffic = traffic[instance->vips[i].index];
+		for (size_t i = 0; i < instance->vip_count; i++) {
+			struct ctl_vip *vip = &instance->vips[i];
+
+			if (vip->index < count)
+				vip->traffic = traffic[vip->index];
+			/* The LB program counts backends only: vip_traffic holds the removed ones'.
+			 */
+			for (size_t b = 0; instance->info.role == ROLE_LB && b < vip->backend_count;
+			     b++) {
+				vip->traffic.packets += vip->backends[b].traffic.packets;
+				vip->traffic.bytes += vip->backends[b].traffic.bytes;
+			}
+		}
 	free(traffic);
 }
 

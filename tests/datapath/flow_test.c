@@ -29,6 +29,7 @@
 #include "harness.h"
 #include "src/lb/lb_marks.h"
 #include "src/lb/lb_rings.h"
+#include "src/common/maps.h"
 #include "src/lb/maglev.h"
 #include "packet.h"
 #include "datapath_config.h"
@@ -892,6 +893,53 @@ static void test_marks_are_retired_after_the_retention(void **state)
 	assert_int_equal(lb_marks_retire(&maps, retention_ms, used + 10 * retention_ns), 0);
 }
 
+/* The VIP's traffic as l3dsrd and l3dsrctl derive it (src/common/maps.c). */
+static struct traffic_counter vip_traffic_derived(void)
+{
+	static struct traffic_counter sums[L3DSR_MAX_VIPS];
+	int backends = harness_map_fd(&lb, "backends");
+
+	assert_int_equal(maps_read_vip_traffic(harness_map_fd(&lb, "vip_traffic"),
+					       harness_map_fd(&lb, "backend_traffic"), backends,
+					       maps_max_entries(backends), L3DSR_MAX_VIPS, sums),
+			 0);
+	return sums[0];
+}
+
+/*
+ * The program counts a forwarded packet for its backend only; a VIP's traffic is the sum of its
+ * backends' and of what vip_traffic holds, into which a removed backend's counters are folded.
+ */
+static void test_vip_traffic_is_derived_from_its_backends(void **state)
+{
+	struct traffic_counter before = vip_traffic_derived(), after, own, backend;
+	uint32_t vip_index = 0, id;
+	int first;
+
+	(void)state;
+	assert_int_equal(harness_counter_sum(&lb, "vip_traffic", 0, &own), 0);
+	for (int i = 0; i < 8; i++)
+		assert_in_range(flow_send(next_port++, NULL), 0, FLOW_BACKENDS - 2);
+	first = flow_send(next_port++, NULL);
+	after = vip_traffic_derived();
+	assert_int_equal(after.packets - before.packets, 9);
+	assert_true(after.bytes - before.bytes >= 9 * 60);
+	assert_int_equal(harness_counter_sum(&lb, "vip_traffic", 0, &backend), 0);
+	assert_int_equal(backend.packets, own.packets); /* not counted per packet */
+
+	/* The daemon removes a backend: its counts move to vip_traffic, the total stays. */
+	id = flow_backends[first].id;
+	assert_int_equal(maps_fold_traffic(harness_map_fd(&lb, "backend_traffic"), id,
+					   harness_map_fd(&lb, "vip_traffic"), vip_index),
+			 0);
+	backend_set(first, 0, 0);
+	assert_int_equal(harness_counter_sum(&lb, "backend_traffic", id, &backend), 0);
+	assert_int_equal(backend.packets, 0);
+	before = vip_traffic_derived();
+	assert_int_equal(before.packets, after.packets);
+	assert_int_equal(before.bytes, after.bytes);
+}
+
 /* Makes HALF the live vip_slots table (as the daemon does), or none with HALF NULL. */
 static void vip_slots_set(const struct vip_slot_half *half)
 {
@@ -986,6 +1034,8 @@ int main(void)
 		      test_second_change_keeps_the_older_mark),
 	    FLOW_TEST("marks are retired once the retention has passed and no flow needed them",
 		      test_marks_are_retired_after_the_retention),
+	    FLOW_TEST("a VIP's traffic is its backends' plus its removed backends'",
+		      test_vip_traffic_is_derived_from_its_backends),
 	    FLOW_TEST("vip_slots leads a VIP's key before vips; without it vips does",
 		      test_vip_slots_lead_before_vips),
 	};
