@@ -173,7 +173,8 @@ int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table
 				      {"flows", &lb->flows_fd},
 				      {"settings", &lb->settings_fd},
 				      {"counters", &lb->counters_fd},
-				      {"vip_traffic", &lb->vip_traffic_fd}};
+				      {"vip_traffic", &lb->vip_traffic_fd},
+				      {"ring_changes", &lb->ring_changes_fd}};
 	struct bpf_map *flows, *rings, *inner;
 	int err;
 
@@ -210,6 +211,39 @@ int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table
 out:
 	if (err)
 		lb_close(lb);
+	return err;
+}
+
+/*
+ * Every slot of RING (TABLE, SIZE slots, at least two backends) marked changed, as l3dsrd marks
+ * the slots a change moves: all to backend X and back, then all to Y and back (src/lb/lb_rings.c
+ * keeps the older mark), and unknown flows sent to the previous backend for good. The LB right
+ * after a backend change, where the flow table decides: the path these cases have measured
+ * since before the change that keeps no state on unchanged slots (docs/datapath.md).
+ */
+static int ring_mark_changed(struct lb_instance *lb, int ring, const uint32_t *table, uint32_t size,
+			     uint32_t vip_index)
+{
+	struct ring_change change = {.unknown_until_ns = UINT64_MAX};
+	uint32_t *all = malloc(size * sizeof(*all)), x = table[0], y = table[0];
+	bool *kept = calloc(lb->next_backend_id, sizeof(*kept));
+	int err = all && kept ? 0 : -ENOMEM;
+
+	for (uint32_t id = 0; id < lb->next_backend_id && kept; id++)
+		kept[id] = true;
+	for (uint32_t slot = 0; slot < size && y == x; slot++)
+		y = table[slot];
+	for (int pass = 0; !err && pass < 2; pass++) {
+		for (uint32_t slot = 0; slot < size; slot++)
+			all[slot] = pass ? y : x;
+		if (lb_ring_rewrite(ring, all, size, kept, lb->next_backend_id) < 0 ||
+		    lb_ring_rewrite(ring, table, size, kept, lb->next_backend_id) < 0)
+			err = -EIO;
+	}
+	if (!err && bpf_map_update_elem(lb->ring_changes_fd, &vip_index, &change, BPF_ANY))
+		err = -errno;
+	free(all);
+	free(kept);
 	return err;
 }
 
@@ -255,6 +289,13 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		err = ring_fd;
 		pr_warn("ring of %u slots: %s\n", vip->table_size, strerror(-err));
 		goto out;
+	}
+	if (vip->backend_count > 1) {
+		err = ring_mark_changed(lb, ring_fd, table, vip->table_size, vip_index);
+		if (err) {
+			pr_warn("marking the ring's slots: %s\n", strerror(-err));
+			goto out;
+		}
 	}
 	if (bpf_map_update_elem(lb->rings_fd, &vip_index, &ring_fd, BPF_ANY)) {
 		err = -errno;
