@@ -97,6 +97,7 @@ int lb_marks_retire(const struct lb_maps *maps, uint32_t retention_ms, uint64_t 
 	}
 	free(changes);
 	if (result)
-		log_error("cannot retire the marks of changed table slots: %s", strerror(-result));
-	return result ? result : done;
+		return log_errno(LOG_PRIORITY_ERROR, result,
+				 "cannot retire the marks of changed table slots");
+	return done;
 }
