@@ -8,14 +8,15 @@
  * Sizes. The daemon may lower or raise the map sizes before loading (bpf_map__set_max_entries);
  * these are the defaults compiled into the objects.
  */
-#define L3DSR_MAX_VIPS		      1024    /* vip_index range, ring slots in maglev_rings */
-#define L3DSR_MAX_BACKENDS	      65536   /* backend_id range: one id per (VIP, backend) pair */
-#define L3DSR_DEFAULT_TABLE_SIZE      65537   /* Maglev M, prime */
-#define L3DSR_MAX_TABLE_SIZE	      1048573 /* largest prime below 2^20 */
-#define L3DSR_DEFAULT_FLOW_TABLE_SIZE 1048576
-#define L3DSR_FRAGMENT_TABLE_SIZE     16384
-#define L3DSR_DSCP_CODES	      64   /* DSCP is six bits; code 0 means "not marked" */
-#define L3DSR_MAX_PROBE_PORTS	      4096 /* local ports the health checks may use at once */
+#define L3DSR_MAX_VIPS		 1024	 /* vip_index range, ring slots in maglev_rings */
+#define L3DSR_MAX_BACKENDS	 65535	 /* backend_id range: one id per (VIP, backend) pair */
+#define L3DSR_DEFAULT_TABLE_SIZE 65537	 /* Maglev M, prime */
+#define L3DSR_MAX_TABLE_SIZE	 1048573 /* largest prime below 2^20 */
+#define L3DSR_DEFAULT_FLOW_TABLE_SIZE                                                              \
+	131072 /* only flows on changed ring slots: see maglev_rings */
+#define L3DSR_FRAGMENT_TABLE_SIZE 16384
+#define L3DSR_DSCP_CODES	  64   /* DSCP is six bits; code 0 means "not marked" */
+#define L3DSR_MAX_PROBE_PORTS	  4096 /* local ports the health checks may use at once */
 
 /*
  * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one
@@ -114,14 +115,79 @@ struct vip_slot {
 
 /*
  * maglev_rings: ARRAY_OF_MAPS, L3DSR_MAX_VIPS entries, indexed by vip_index. Each inner map is an
- * ARRAY of table_size __u32 backend_id (created with BPF_F_INNER_MAP so sizes may differ per
- * VIP). Slot = hash(5-tuple, hash_seed) % table_size.
- * When table_size changes the daemon swaps the inner map and vip_info in the order that keeps
- * every index in range: growing, ring first; shrinking, vip_info first. A packet whose VIP has
- * no ring (or a table_size of 0) is counted no_backend and passed.
+ * ARRAY of struct ring_entry (created with BPF_F_INNER_MAP so sizes may differ per VIP), each
+ * entry L3DSR_RING_SLOTS_PER_ENTRY slots: slot S is entry S / 16, word S % 16, and a ring of M
+ * slots has l3dsr_ring_entries(M) entries. Slot = hash(5-tuple, hash_seed) % table_size. The
+ * kernel rounds an ARRAY's values up to 8 bytes: sixteen 4-byte slots per value keep a slot at
+ * 4 bytes of memory where one __u32 per value took 8.
+ *
+ * A slot is one __u32: the backend_id that owns it now (low 16 bits) and the one that owned it
+ * before its last change (high 16 bits, "previous"). previous == current: the slot did not change
+ * (or its mark was retired) and the program reads no per-flow state for it. previous !=
+ * current: the slot changed owner; the flow table decides (docs/datapath.md, "Per-flow state").
+ * L3DSR_RING_SLOT_EMPTY in either half: no backend (all drained, or none). backend_ids are
+ * therefore below L3DSR_RING_SLOT_EMPTY. When table_size changes the daemon swaps the inner
+ * map and vip_info in the order that keeps every index in range: growing, ring first;
+ * shrinking, vip_info first. A packet whose VIP has no ring (or a table_size of 0) is counted
+ * no_backend and passed.
  */
-/* A ring slot no backend owns: the whole ring of a VIP whose backends all have weight 0. */
-#define LB_RING_SLOT_EMPTY 0xffffffffU
+/*
+ * The id maglev_build gives a slot no backend owns (the whole table of a VIP whose backends all
+ * have weight 0); src/lb/lb_rings.c writes it into a ring slot as L3DSR_RING_SLOT_EMPTY.
+ */
+#define LB_RING_SLOT_EMPTY	   0xffffffffU
+#define L3DSR_RING_SLOT_EMPTY	   0xffffU
+#define L3DSR_RING_ID_BITS	   16
+#define L3DSR_RING_SLOTS_PER_ENTRY 16
+_Static_assert(L3DSR_MAX_BACKENDS <= L3DSR_RING_SLOT_EMPTY,
+	       "every backend_id (0 .. L3DSR_MAX_BACKENDS - 1) fits a ring slot's 16 bits and is "
+	       "not L3DSR_RING_SLOT_EMPTY");
+_Static_assert((L3DSR_RING_SLOTS_PER_ENTRY & (L3DSR_RING_SLOTS_PER_ENTRY - 1)) == 0,
+	       "a slot's word in its entry is S & (L3DSR_RING_SLOTS_PER_ENTRY - 1)");
+struct ring_entry {
+	__u32 slots[L3DSR_RING_SLOTS_PER_ENTRY];
+};
+_Static_assert(sizeof(struct ring_entry) == 4 * L3DSR_RING_SLOTS_PER_ENTRY,
+	       "a ring slot, mark included, is 4 bytes");
+
+static inline __u32 l3dsr_ring_entries(__u32 table_size)
+{
+	return (table_size + L3DSR_RING_SLOTS_PER_ENTRY - 1) / L3DSR_RING_SLOTS_PER_ENTRY;
+}
+
+/* A slot owned by CURRENT that was owned by PREVIOUS before its last change. */
+static inline __u32 l3dsr_ring_slot(__u32 current, __u32 previous)
+{
+	return (current & L3DSR_RING_SLOT_EMPTY) | (previous << L3DSR_RING_ID_BITS);
+}
+
+static inline __u32 l3dsr_ring_current(__u32 slot)
+{
+	return slot & L3DSR_RING_SLOT_EMPTY;
+}
+
+static inline __u32 l3dsr_ring_previous(__u32 slot)
+{
+	return slot >> L3DSR_RING_ID_BITS;
+}
+
+/*
+ * ring_changes: ARRAY, L3DSR_MAX_VIPS entries, indexed by vip_index, value struct ring_change,
+ * written by l3dsrd whenever it marks slots of the VIP's ring. Until unknown_until_ns
+ * (CLOCK_MONOTONIC, bpf_ktime_get_coarse_ns) a flow the table does not know, on a changed
+ * slot, goes to the slot's previous backend (unless it opens a TCP connection); after it, to the
+ * current one: every flow that was alive at the change and sent a packet in that time is in the
+ * table by then, and new UDP flows stop going to a drained backend.
+ *
+ * ring_mark_use: PERCPU_ARRAY, L3DSR_MAX_VIPS entries, indexed by vip_index, value __u64: when
+ * this CPU last sent a packet of the VIP, on a changed slot, by the flow table to a backend
+ * other than the slot's current one. l3dsrd retires the VIP's marks (every slot back to
+ * previous == current) once the retention has passed since unknown_until_ns - retention and
+ * since the latest of these (src/lb/lb_marks.c).
+ */
+struct ring_change {
+	__u64 unknown_until_ns;
+};
 
 /*
  * backends: ARRAY, L3DSR_MAX_BACKENDS entries, indexed by backend_id.

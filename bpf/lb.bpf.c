@@ -249,8 +249,8 @@ static __always_inline int lb_insert_allowed(__u32 inserts_per_second, struct fl
 
 /*
  * Remembers FLOW's backend, overwriting what the table held for it. A SYN did not look the
- * table up (see lb_choose_backend): should the write fail, the old entry must not outlive it,
- * or the rest of the connection would follow the old entry and not the SYN.
+ * table up (see lb_changed_slot_backend): should the write fail, the old entry must not outlive
+ * it, or the rest of the connection would follow the old entry and not the SYN.
  */
 static __always_inline void lb_insert_flow(const struct flow_key *flow, __u32 backend_id,
 					   struct flow_budget *budget, int syn)
@@ -261,18 +261,12 @@ static __always_inline void lb_insert_flow(const struct flow_key *flow, __u32 ba
 		bpf_map_delete_elem(&flows, flow);
 }
 
-/* A remembered backend still counts while it is in use, up, and serves this VIP. */
-static __always_inline struct backend_info *
-lb_remembered_backend(const struct flow_key *flow, const struct vip_info *vip, __u32 *backend_id)
+/* BACKEND_ID while it may keep this VIP's flows: in use, up, and serving the VIP. */
+static __always_inline struct backend_info *lb_usable_backend(__u32 backend_id,
+							      const struct vip_info *vip)
 {
-	struct backend_info *backend;
-	__u32 *remembered;
+	struct backend_info *backend = bpf_map_lookup_elem(&backends, &backend_id);
 
-	remembered = bpf_map_lookup_elem(&flows, flow);
-	if (!remembered)
-		return NULL;
-	*backend_id = *remembered;
-	backend = bpf_map_lookup_elem(&backends, backend_id);
 	if (!backend)
 		return NULL;
 	if ((backend->flags & (BACKEND_F_IN_USE | BACKEND_F_UP)) !=
@@ -282,68 +276,144 @@ lb_remembered_backend(const struct flow_key *flow, const struct vip_info *vip, _
 	return backend;
 }
 
+/* A remembered backend still counts while it is usable (lb_usable_backend). */
+static __always_inline struct backend_info *
+lb_remembered_backend(const struct flow_key *flow, const struct vip_info *vip, __u32 *backend_id)
+{
+	__u32 *remembered = bpf_map_lookup_elem(&flows, flow);
+
+	if (!remembered)
+		return NULL;
+	*backend_id = *remembered;
+	return lb_usable_backend(*backend_id, vip);
+}
+
+/* The ring's backend BACKEND_ID, while it is in use; NULL for an empty slot. */
+static __always_inline struct backend_info *lb_ring_backend(__u32 backend_id, __u32 *chosen)
+{
+	struct backend_info *backend;
+
+	if (backend_id == L3DSR_RING_SLOT_EMPTY)
+		return NULL;
+	*chosen = backend_id;
+	backend = bpf_map_lookup_elem(&backends, chosen);
+	return backend && (backend->flags & BACKEND_F_IN_USE) ? backend : NULL;
+}
+
 /*
- * The backend of FLOW: the flow table's, while it is still valid, else the VIP's Maglev ring at
- * hash(flow, seed) % M. NULL when the VIP has no ring or the slot is empty.
+ * FLOW's slot of the VIP's ring, hash(flow, seed) % M: its current and previous backend in one
+ * word (l3dsr_common.h). -1: the VIP has no ring.
+ */
+static __always_inline int lb_ring_slot(const struct flow_key *flow, const struct vip_info *vip,
+					__u32 seed, __u32 *slot)
+{
+	__u32 vip_index = vip->vip_index, table_size = vip->table_size, index, entry;
+	struct ring_entry *value;
+	void *ring;
+
+	ring = bpf_map_lookup_elem(&maglev_rings, &vip_index);
+	if (!ring || table_size == 0)
+		return -1;
+	index = l3dsr_flow_hash(flow, seed) % table_size;
+	entry = index / L3DSR_RING_SLOTS_PER_ENTRY;
+	value = bpf_map_lookup_elem(ring, &entry);
+	if (!value)
+		return -1;
+	*slot = value->slots[index & (L3DSR_RING_SLOTS_PER_ENTRY - 1)];
+	return 0;
+}
+
+/* Whether a flow the table does not know still goes to a changed slot's previous backend. */
+static __always_inline int lb_unknown_to_previous(__u32 vip_index)
+{
+	struct ring_change *change = bpf_map_lookup_elem(&ring_changes, &vip_index);
+
+	return change && bpf_ktime_get_coarse_ns() < change->unknown_until_ns;
+}
+
+/* A packet of the VIP went to a backend other than its slot's current one: the mark is needed. */
+static __always_inline void lb_mark_used(__u32 vip_index)
+{
+	__u64 *used = bpf_map_lookup_elem(&ring_mark_use, &vip_index);
+
+	if (used)
+		*used = bpf_ktime_get_coarse_ns();
+}
+
+/*
+ * The backend of FLOW on a slot that changed owner from PREVIOUS to CURRENT: the flow table's,
+ * while it is still usable; else, for a flow the table does not know, the previous backend
+ * (while it is usable and the change is recent, ring_changes) unless the packet opens a TCP
+ * connection; else the current one. The choice is remembered, within the insert limit.
  *
- * A TCP SYN without ACK opens a connection: it goes straight to the ring and overwrites the
- * table's entry, without looking the table up (on a busy LB that lookup is a cold miss on every
- * new flow). A retransmitted SYN hashes to the same slot; an entry left by an earlier connection
- * of the same 5-tuple is replaced, so the new connection follows the ring like any other new
- * flow (a drained backend gets no new connection this way either). Only a SYN that may be
- * inserted skips the lookup: one over the insert limit still honours the table, because its
- * connection's later packets will.
+ * A TCP SYN without ACK opens a connection: it goes straight to the current backend and
+ * overwrites the table's entry, without looking the table up (on a busy LB that lookup is a cold
+ * miss on every new flow). Only a SYN that may be inserted skips the lookup: one over the insert
+ * limit still honours the table, because its connection's later packets will.
+ */
+static __always_inline struct backend_info *
+lb_changed_slot_backend(const struct flow_key *flow, const struct vip_info *vip,
+			const struct lb_settings *config, __u32 current, __u32 previous,
+			int may_insert, int syn, __u64 frame_length, __u32 *backend_id)
+{
+	struct flow_budget *budget = NULL;
+	struct backend_info *backend;
+	int allowed = -1;
+	__u32 chosen = current;
+
+	syn = may_insert && syn;
+	if (syn)
+		allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
+	if (!(syn && allowed)) {
+		backend = lb_remembered_backend(flow, vip, backend_id);
+		if (backend) {
+			if (*backend_id != current)
+				lb_mark_used(vip->vip_index);
+			return backend;
+		}
+	}
+	if (!syn && previous != L3DSR_RING_SLOT_EMPTY && lb_usable_backend(previous, vip) &&
+	    lb_unknown_to_previous(vip->vip_index))
+		chosen = previous;
+	backend = lb_ring_backend(chosen, backend_id);
+	if (!backend)
+		return NULL;
+	if (chosen != current)
+		lb_mark_used(vip->vip_index);
+	if (may_insert) {
+		if (allowed < 0)
+			allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
+		if (allowed)
+			lb_insert_flow(flow, chosen, budget, syn);
+		else
+			counter_add(&counters, LB_COUNTER_FLOW_INSERT_SKIPPED, frame_length);
+	}
+	return backend;
+}
+
+/*
+ * The backend of FLOW: the VIP's Maglev ring at hash(flow, seed) % M. A slot that did not change
+ * owner (or the flow table off) decides alone: no per-flow state is read or written, SYN or
+ * not, so a stable VIP costs none. A changed slot asks lb_changed_slot_backend. NULL when the VIP
+ * has no ring or the slot is empty.
  */
 static __always_inline struct backend_info *lb_choose_backend(const struct flow_key *flow,
 							      const struct vip_info *vip,
 							      int may_insert, int syn,
 							      __u64 frame_length, __u32 *backend_id)
 {
-	struct flow_budget *budget = NULL;
-	struct backend_info *backend;
 	struct lb_settings *config;
-	__u32 vip_index = vip->vip_index;
-	__u32 table_size = vip->table_size;
-	__u32 zero = 0, slot;
-	__u32 *ring_entry;
-	int use_table, allowed = -1;
-	void *ring;
+	__u32 zero = 0, slot, current, previous;
 
 	config = bpf_map_lookup_elem(&settings, &zero);
-	if (!config)
+	if (!config || lb_ring_slot(flow, vip, config->hash_seed, &slot))
 		return NULL;
-	use_table = config->flags & LB_SETTINGS_F_FLOW_TABLE;
-	may_insert = use_table && may_insert;
-	syn = may_insert && syn;
-	if (syn)
-		allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
-	if (use_table && !(syn && allowed)) {
-		backend = lb_remembered_backend(flow, vip, backend_id);
-		if (backend)
-			return backend;
-	}
-
-	ring = bpf_map_lookup_elem(&maglev_rings, &vip_index);
-	if (!ring || table_size == 0)
-		return NULL;
-	slot = l3dsr_flow_hash(flow, config->hash_seed) % table_size;
-	ring_entry = bpf_map_lookup_elem(ring, &slot);
-	if (!ring_entry || *ring_entry == LB_RING_SLOT_EMPTY)
-		return NULL;
-	*backend_id = *ring_entry;
-	backend = bpf_map_lookup_elem(&backends, backend_id);
-	if (!backend || !(backend->flags & BACKEND_F_IN_USE))
-		return NULL;
-
-	if (may_insert) {
-		if (allowed < 0)
-			allowed = lb_insert_allowed(config->flow_inserts_per_second, &budget);
-		if (allowed)
-			lb_insert_flow(flow, *backend_id, budget, syn);
-		else
-			counter_add(&counters, LB_COUNTER_FLOW_INSERT_SKIPPED, frame_length);
-	}
-	return backend;
+	current = l3dsr_ring_current(slot);
+	previous = l3dsr_ring_previous(slot);
+	if (previous == current || !(config->flags & LB_SETTINGS_F_FLOW_TABLE))
+		return lb_ring_backend(current, backend_id);
+	return lb_changed_slot_backend(flow, vip, config, current, previous, may_insert, syn,
+				       frame_length, backend_id);
 }
 
 /*
@@ -448,7 +518,7 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	struct flow_key flow;
 	struct packet pkt;
 	struct vip_info *vip;
-	__u32 vip_index, backend_id = 0, step;
+	__u32 backend_id = 0, step;
 	__u8 ds;
 	int action;
 
@@ -496,7 +566,6 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 			return XDP_PASS;
 		}
 	}
-	vip_index = vip->vip_index;
 	ds = vip->dscp ? ds_with_dscp(pkt.ds, vip->dscp) : pkt.ds;
 	if (pkt.fragment == PACKET_FIRST_FRAGMENT && kind == TRANSPORT_PORTS)
 		lb_record_fragment(&pkt, &flow);
@@ -526,9 +595,10 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 	}
 
 	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
-	/* The VIP's and the backend's traffic: what went on towards the backend. */
+	/* The backend's traffic: what went on towards the backend. A backend_id serves one VIP: its
+	 * VIP's traffic is the sum of its backends', which user space adds up (vip_traffic holds
+	 * what removed backends had counted). */
 	if (*counter != LB_COUNTER_REWRITE_FAILED && *counter != LB_COUNTER_TOO_BIG) {
-		counter_add(&vip_traffic, vip_index, frame_length);
 		counter_add(&backend_traffic, backend_id, frame_length);
 		if (kind == TRANSPORT_ICMP_ERROR)
 			counter_add(&counters, LB_COUNTER_ICMP_ERROR, frame_length);

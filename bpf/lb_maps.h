@@ -10,8 +10,8 @@
 
 /*
  * Every map is filled by user space (l3dsrd; probes by its health checks); the program only
- * reads them, except flows, fragments, flow_budget and the counters. The sizes are the
- * defaults the daemon may change with bpf_map__set_max_entries before loading.
+ * reads them, except flows, fragments, flow_budget, ring_mark_use and the counters. The sizes are
+ * the defaults the daemon may change with bpf_map__set_max_entries before loading.
  */
 
 struct {
@@ -50,13 +50,18 @@ struct {
 	__type(value, struct vip_info);
 } vip_infos SEC(".maps");
 
-/* The template of every VIP's ring; BPF_F_INNER_MAP lets the real rings differ in size. */
+/*
+ * The template of every VIP's ring; BPF_F_INNER_MAP lets the real rings differ in size. Its value
+ * is struct ring_entry written as the array it holds: the BTF of a struct reached only through
+ * this template would be a bare forward declaration, of no known size.
+ */
 struct maglev_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, L3DSR_DEFAULT_TABLE_SIZE);
+	__uint(max_entries, (L3DSR_DEFAULT_TABLE_SIZE + L3DSR_RING_SLOTS_PER_ENTRY - 1) /
+				L3DSR_RING_SLOTS_PER_ENTRY);
 	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u32[L3DSR_RING_SLOTS_PER_ENTRY]);
 };
 
 struct {
@@ -65,6 +70,20 @@ struct {
 	__type(key, __u32);
 	__array(values, struct maglev_ring);
 } maglev_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct ring_change);
+} ring_changes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, L3DSR_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ring_mark_use SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -32,7 +32,7 @@ $(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o \
 # $(sort) keeps one of each object the lists share.
 L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/service.o \
 	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o lb/flow_carry.o \
-	backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o \
+	lb/lb_marks.o backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o \
 	daemon/interface_watch.o daemon/notify.o daemon/reexec.o daemon/restart_check.o \
 	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) \
 	$(L3DSR_LIB_OBJECTS))

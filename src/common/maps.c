@@ -74,21 +74,25 @@ int maps_read_array(int fd, uint32_t count, size_t value_size, void *values)
 	return result;
 }
 
-int maps_write_array_slots(int fd, const uint32_t *keys, const uint32_t *values, uint32_t count)
+int maps_write_array(int fd, const uint32_t *keys, const void *values, size_t value_size,
+		     uint32_t count)
 {
+	const char *bytes = values;
+
 	while (count > 0) {
 		__u32 batch = count < MAPS_BATCH ? count : MAPS_BATCH;
 
-		if (bpf_map_update_batch(fd, keys, values, &batch, NULL)) {
+		if (bpf_map_update_batch(fd, keys, bytes, &batch, NULL)) {
 			if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
 				return -errno;
 			for (uint32_t i = 0; i < count; i++)
-				if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY))
+				if (bpf_map_update_elem(fd, &keys[i],
+							bytes + (size_t)i * value_size, BPF_ANY))
 					return -errno;
 			return 0;
 		}
 		keys += batch;
-		values += batch;
+		bytes += (size_t)batch * value_size;
 		count -= batch;
 	}
 	return 0;
@@ -133,6 +137,57 @@ int maps_clear_traffic(int fd, uint32_t key)
 		result = -errno;
 	free(zeros);
 	return result;
+}
+
+int maps_read_vip_traffic(int vip_traffic, int backend_traffic, int backends,
+			  uint32_t backend_count, uint32_t count, struct traffic_counter *sums)
+{
+	struct backend_info *info = calloc(backend_count ? backend_count : 1, sizeof(*info));
+	struct traffic_counter *traffic =
+	    calloc(backend_count ? backend_count : 1, sizeof(*traffic));
+	int result = info && traffic ? 0 : -ENOMEM;
+
+	if (!result)
+		result = maps_read_traffic(vip_traffic, count, sums);
+	if (!result)
+		result = maps_read_array(backends, backend_count, sizeof(*info), info);
+	if (!result)
+		result = maps_read_traffic(backend_traffic, backend_count, traffic);
+	for (uint32_t id = 0; !result && id < backend_count; id++) {
+		if (!(info[id].flags & BACKEND_F_IN_USE) || info[id].vip_index >= count)
+			continue;
+		sums[info[id].vip_index].packets += traffic[id].packets;
+		sums[info[id].vip_index].bytes += traffic[id].bytes;
+	}
+	free(info);
+	free(traffic);
+	return result;
+}
+
+int maps_fold_traffic(int from_fd, uint32_t from, int to_fd, uint32_t to)
+{
+	int cpus = libbpf_num_possible_cpus();
+	struct traffic_counter *source, *target;
+	int result = 0;
+
+	if (cpus <= 0)
+		return cpus < 0 ? cpus : -EINVAL;
+	source = calloc(cpus, sizeof(*source));
+	target = calloc(cpus, sizeof(*target));
+	if (!source || !target)
+		result = -ENOMEM;
+	if (!result && (bpf_map_lookup_elem(from_fd, &from, source) ||
+			bpf_map_lookup_elem(to_fd, &to, target)))
+		result = -errno;
+	for (int cpu = 0; !result && cpu < cpus; cpu++) {
+		target[cpu].packets += source[cpu].packets;
+		target[cpu].bytes += source[cpu].bytes;
+	}
+	if (!result && bpf_map_update_elem(to_fd, &to, target, BPF_ANY))
+		result = -errno;
+	free(source);
+	free(target);
+	return result ? result : maps_clear_traffic(from_fd, from);
 }
 
 int maps_read_hash(int fd, size_t key_size, size_t value_size, void **entries, size_t *count)

@@ -307,6 +307,7 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 	config->flow_inserts_per_second = 0;
 	/* Without a limit a SYN flood from random sources evicts the established flows. */
 	config->flow_inserts_auto = true;
+	config->flow_change_retention_ms = CONFIG_FLOW_CHANGE_RETENTION_DEFAULT_MS;
 	config->probe_port_first = CONFIG_PROBE_PORT_FIRST;
 	config->probe_port_last = CONFIG_PROBE_PORT_LAST;
 	/* Long enough for routers to learn the withdrawal before the program goes. */

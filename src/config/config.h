@@ -84,7 +84,10 @@ struct l3dsr_config {
 	/* lb: new flows remembered per CPU per second, 0 = unlimited; unused when
 	 * flow_inserts_auto (the default), see config_flow_inserts_limit */
 	uint32_t flow_inserts_per_second;
-	bool flow_inserts_auto;		       /* lb: flow-inserts-per-second = auto */
+	bool flow_inserts_auto; /* lb: flow-inserts-per-second = auto */
+	/* lb: how long a changed ring slot keeps its previous backend (docs/datapath.md,
+	 * "Per-flow state"); default CONFIG_FLOW_CHANGE_RETENTION_DEFAULT_MS */
+	uint32_t flow_change_retention_ms;
 	char statistics_file[CONFIG_PATH_MAX]; /* "" = none */
 	/* lb: the local ports of the health checks' connections; default 61000-61999 */
 	uint16_t probe_port_first;
@@ -133,6 +136,8 @@ void config_free(struct l3dsr_config *config);
 /* flow-inserts-per-second = auto: a flood of new flows needs at least this long to turn the
  * whole flow table over. */
 #define CONFIG_FLOW_INSERTS_AUTO_SECONDS 10
+/* flow-change-retention when lb.conf does not say: five minutes. */
+#define CONFIG_FLOW_CHANGE_RETENTION_DEFAULT_MS (5U * 60 * 1000)
 
 /*
  * The flow-table inserts each CPU may make per second (0: no limit) with CPU_COUNT possible

@@ -12,6 +12,10 @@
  * within what a load balancer can spare, and the kernel accepts the size. */
 #define CONFIG_FLOW_TABLE_MAX (128U * 1024 * 1024)
 #define CONFIG_WEIGHT_MAX     1000
+/* How long a changed ring slot keeps its previous backend for the flows that need it: at least
+ * a second (the marks are checked every few seconds), at most a day. */
+#define CONFIG_FLOW_CHANGE_RETENTION_MIN_MS 1000U
+#define CONFIG_FLOW_CHANGE_RETENTION_MAX_MS (24U * 3600 * 1000)
 
 static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
 				  char *value, const char *expected)
@@ -58,6 +62,14 @@ static bool config_apply_flow_inserts(struct config_parser *parser, const struct
 		return true;
 	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->flow_inserts_per_second);
+}
+
+static bool config_apply_flow_change_retention(struct config_parser *parser,
+					       const struct config_key *key, char *value,
+					       const char *expected)
+{
+	return config_value_duration(parser, key->name, value, key->min, key->max, expected,
+				     &parser->config->flow_change_retention_ms);
 }
 
 static bool config_apply_statistics_file(struct config_parser *parser, const struct config_key *key,
@@ -310,6 +322,17 @@ static const struct config_key config_keys[] = {
 	.max = UINT32_MAX,
 	.expected = "auto or %s..%s, 0 = unlimited",
 	.apply = config_apply_flow_inserts,
+    },
+    {
+	.name = "flow-change-retention",
+	.id = KEY_FLOW_CHANGE_RETENTION,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.min = CONFIG_FLOW_CHANGE_RETENTION_MIN_MS,
+	.max = CONFIG_FLOW_CHANGE_RETENTION_MAX_MS,
+	.duration = true,
+	.expected = "a duration %s..%s, e.g. 5m",
+	.apply = config_apply_flow_change_retention,
     },
     {
 	.name = "statistics-file",

@@ -87,13 +87,16 @@ bool config_value_duration(struct config_parser *parser, const char *what, const
 	size_t digits = config_read_digits(text, &number);
 	const char *unit = text + digits;
 
-	if (digits == 0 || (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0)) {
+	if (digits == 0 ||
+	    (strcmp(unit, "ms") != 0 && strcmp(unit, "s") != 0 && strcmp(unit, "m") != 0)) {
 		config_error(parser, parser->line, "bad %s \"%s\" (expected %s)", what, text,
 			     expected);
 		return false;
 	}
 	if (strcmp(unit, "s") == 0)
 		number = number > UINT64_MAX / 1000 ? UINT64_MAX : number * 1000;
+	else if (strcmp(unit, "m") == 0)
+		number = number > UINT64_MAX / 60000 ? UINT64_MAX : number * 60000;
 	if (number < min_ms || number > max_ms) {
 		config_error(parser, parser->line, "%s %s out of range (expected %s)", what, text,
 			     expected);

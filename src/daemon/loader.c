@@ -86,7 +86,42 @@ static uint32_t size_as_kernel_reports(const struct bpf_map *map, uint32_t max_e
 	return max_entries;
 }
 
-/* The test libbpf itself makes before reusing a pin: what the program expects of the map. */
+/*
+ * Whether the maps held by the map of maps FD have the value size of MAP's inner template: the
+ * verifier checks the program against the inner maps of the map it is given, so a pinned one
+ * holding rings of an older layout (4-byte slots) cannot be reused.
+ */
+static bool inner_matches(int fd, const struct bpf_map *map)
+{
+	const struct bpf_map *inner = bpf_map__inner_map((struct bpf_map *)map);
+	__u32 key, next, id;
+	void *previous = NULL;
+
+	if (!inner)
+		return true;
+	while (!bpf_map_get_next_key(fd, previous, &next)) {
+		struct bpf_map_info info = {0};
+		__u32 length = sizeof(info);
+		int inner_fd;
+		bool matches;
+
+		key = next;
+		previous = &key;
+		if (bpf_map_lookup_elem(fd, &key, &id))
+			continue;
+		inner_fd = bpf_map_get_fd_by_id(id);
+		if (inner_fd < 0)
+			continue;
+		matches = !bpf_obj_get_info_by_fd(inner_fd, &info, &length) &&
+			  info.value_size == bpf_map__value_size(inner);
+		close(inner_fd);
+		return matches;
+	}
+	return true;
+}
+
+/* The test libbpf itself makes before reusing a pin: what the program expects of the map (and,
+ * for a map of maps, of the maps it holds). */
 static bool pin_matches(int fd, const struct bpf_map *map)
 {
 	struct bpf_map_info info = {0};
@@ -97,7 +132,7 @@ static bool pin_matches(int fd, const struct bpf_map *map)
 	       info.value_size == bpf_map__value_size(map) &&
 	       info.max_entries == bpf_map__max_entries(map) &&
 	       info.map_flags == bpf_map__map_flags(map) &&
-	       info.map_extra == bpf_map__map_extra(map);
+	       info.map_extra == bpf_map__map_extra(map) && inner_matches(fd, map);
 }
 
 static int set_pins(struct loaded_object *object, const char *pin_dir)

@@ -17,6 +17,7 @@
 #include "src/lb/flow_carry.h"
 #include "src/common/log.h"
 #include "src/common/maps.h"
+#include "src/lb/lb_marks.h"
 #include "src/status/metrics.h"
 #include "src/daemon/notify.h"
 #include "src/common/pins.h"
@@ -707,6 +708,9 @@ void service_tick(struct service *service)
 	if (service->role == ROLE_BACKEND)
 		backend_maps_refresh_addresses(&service->backend, service->ifname,
 					       &service->local_address_count);
+	else
+		lb_marks_retire(&service->lb, service->config.flow_change_retention_ms,
+				lb_marks_now_ns());
 	if (service->checks_started) {
 		health_tick(&service->health);
 		if (service->apply_pending)
@@ -716,7 +720,11 @@ void service_tick(struct service *service)
 	/* The LB's file holds the checks' view too: written once they run. */
 	if (service->checks_started || service->role == ROLE_BACKEND)
 		write_statistics(service);
-	if (!sums || maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums)) {
+	if (!sums || (service->role == ROLE_LB
+			  ? maps_read_vip_traffic(
+				vip_traffic, service->lb.backend_traffic, service->lb.backends,
+				maps_max_entries(service->lb.backends), L3DSR_MAX_VIPS, sums)
+			  : maps_read_traffic(vip_traffic, L3DSR_MAX_VIPS, sums))) {
 		free(sums);
 		return;
 	}

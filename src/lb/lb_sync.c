@@ -14,6 +14,7 @@
 #include "bpf/hash.h"
 #include "src/lb/lb_fingerprint.h"
 #include "src/lb/lb_sync.h"
+#include "src/lb/lb_marks.h"
 #include "src/lb/lb_rings.h"
 #include "src/common/log.h"
 #include "src/lb/maglev.h"
@@ -88,6 +89,8 @@ int lb_maps_find(const struct loaded_object *object, const struct instance_maps 
 	    {"vip_slots", &maps->vip_slots},
 	    {"vip_infos", &maps->vip_infos},
 	    {"maglev_rings", &maps->maglev_rings},
+	    {"ring_changes", &maps->ring_changes},
+	    {"ring_mark_use", &maps->ring_mark_use},
 	    {"backends", &maps->backends},
 	    {"settings", &maps->settings},
 	    {"vip_traffic", &maps->vip_traffic},
@@ -471,15 +474,30 @@ static int write_vip_keys(const struct lb_maps *maps, const struct planned_vip *
 }
 
 /*
- * Step 2, per VIP: its ring, then its keys. Same size: the slots that differ are rewritten in
- * place. Another size (or no ring yet): a full new ring is swapped in, ring before vip_info
- * when growing, vip_info before ring when shrinking, so table_size never exceeds the ring.
+ * The VIP's flows that the table does not know may go to a changed slot's previous backend for
+ * the retention from now on (struct ring_change); the marks stay at least that long.
  */
-static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip, uint32_t seed)
+static int write_ring_change(const struct lb_maps *maps, uint32_t index, uint32_t retention_ms)
+{
+	struct ring_change change = {.unknown_until_ns =
+					 lb_marks_now_ns() + (uint64_t)retention_ms * 1000000};
+
+	return bpf_map_update_elem(maps->ring_changes, &index, &change, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Step 2, per VIP: its ring, then its keys. Same size: the slots that differ are rewritten in
+ * place, each marked with the backend its flows may still be on (lb_ring_next_slot). Another
+ * size (or no ring yet): a full new ring is swapped in, ring before vip_info when growing,
+ * vip_info before ring when shrinking, so table_size never exceeds the ring; its slots are
+ * unmarked, since a flow's slot is another one in a ring of another size.
+ */
+static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
+		      const struct l3dsr_config *settings, const bool *kept, uint32_t kept_count)
 {
 	const struct vip_config *config = vip->config;
 	uint32_t *table = malloc(sizeof(*table) * config->table_size);
-	uint32_t ring_size = 0;
+	uint32_t ring_entries = 0;
 	uint64_t fingerprint = 0;
 	int ring = -1, result;
 	char description[128];
@@ -487,7 +505,7 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 	if (!table)
 		return log_errno(LOG_PRIORITY_ERROR, ENOMEM,
 				 "vip %s: cannot build its Maglev table", config->name);
-	result = build_table(vip, seed, table, &fingerprint);
+	result = build_table(vip, settings->hash_seed, table, &fingerprint);
 	if (result) {
 		free(table);
 		return log_errno(LOG_PRIORITY_ERROR, result,
@@ -495,18 +513,23 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 	}
 	/* Said for the table about to be written; a failed write is logged below. */
 	instance_write_vip_fingerprint(maps->instance, vip->index, fingerprint);
-	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_size);
-	if (ring >= 0 && ring_size == config->table_size) {
-		long changed = lb_ring_rewrite(ring, table, ring_size);
+	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_entries);
+	if (ring >= 0 && !vip->is_new && vip->old_info.table_size == config->table_size &&
+	    ring_entries == l3dsr_ring_entries(config->table_size)) {
+		long changed = lb_ring_rewrite(ring, table, config->table_size, kept, kept_count);
 
 		if (changed < 0) {
 			result = (int)changed;
 			goto out;
 		}
-		if (changed > 0 && !vip->is_new)
+		if (changed > 0) {
 			log_info("vip %s: %ld of %u table slots moved", config->name, changed,
-				 ring_size);
-		result = write_vip_keys(maps, vip);
+				 config->table_size);
+			result =
+			    write_ring_change(maps, vip->index, settings->flow_change_retention_ms);
+		}
+		if (!result)
+			result = write_vip_keys(maps, vip);
 		goto out;
 	}
 	if (ring >= 0)
@@ -525,7 +548,7 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 		if (!result)
 			result = write_vip_keys(maps, vip);
 	}
-	if (!result && !vip->is_new && ring_size != config->table_size)
+	if (!result && !vip->is_new && vip->old_info.table_size != config->table_size)
 		log_info("vip %s: table size %u -> %u", config->name, vip->old_info.table_size,
 			 config->table_size);
 out:
@@ -730,7 +753,12 @@ static int remove_unused(const struct lb_maps *maps, const struct plan *plan,
 			if (plan->vips[i].index == old->vip_index && !plan->vips[i].is_new)
 				log_info("vip %s: backend %s removed", plan->vips[i].config->name,
 					 address_format(&old->address, address));
-		result = write_backend(maps, id, &unused);
+		/* Its traffic stays in its VIP's total, which counts only backends in use. */
+		if (old->vip_index < current->vip_capacity)
+			result = maps_fold_traffic(maps->backend_traffic, id, maps->vip_traffic,
+						   old->vip_index);
+		if (!result)
+			result = write_backend(maps, id, &unused);
 		if (!result)
 			result = write_weight(maps, id, 0);
 	}
@@ -823,7 +851,8 @@ int lb_maps_apply(const struct lb_maps *maps, const struct l3dsr_config *config,
 		log_errno(LOG_PRIORITY_ERROR, result, "cannot update the load balancer's maps");
 	/* A VIP that fails says so with its name. */
 	for (size_t i = 0; i < plan.vip_count && !result; i++)
-		result = update_vip(maps, &plan.vips[i], config->hash_seed);
+		result =
+		    update_vip(maps, &plan.vips[i], config, plan.id_kept, current.backend_capacity);
 	if (!result) {
 		result = update_keys_and_addresses(maps, &plan, &current);
 		if (!result)

@@ -20,6 +20,8 @@ struct lb_maps {
 	int vip_slots;
 	int vip_infos;
 	int maglev_rings;
+	int ring_changes;
+	int ring_mark_use;
 	int backends;
 	int settings;
 	int vip_traffic;

@@ -174,19 +174,20 @@ static int compare_vips(const void *a, const void *b)
 static void count_slots(const char *pin_dir, struct ctl_vip *vip)
 {
 	int rings = maps_open_pinned(pin_dir, "maglev_rings"), ring;
-	uint32_t size = 0, *slots = NULL;
+	uint32_t entries = 0, *slots = NULL;
 
 	if (rings < 0)
 		return;
-	ring = lb_ring_open(rings, vip->index, &size);
+	ring = lb_ring_open(rings, vip->index, &entries);
 	close(rings);
 	if (ring < 0)
 		return;
-	slots = calloc(size + 1, sizeof(*slots));
-	if (slots && !maps_read_array(ring, size, sizeof(*slots), slots))
-		for (uint32_t slot = 0; slot < size; slot++)
+	if (entries == l3dsr_ring_entries(vip->table_size))
+		slots = calloc(vip->table_size + 1, sizeof(*slots));
+	if (slots && !lb_ring_read(ring, vip->table_size, slots))
+		for (uint32_t slot = 0; slot < vip->table_size; slot++)
 			for (size_t b = 0; b < vip->backend_count; b++)
-				if (vip->backends[b].id == slots[slot]) {
+				if (vip->backends[b].id == l3dsr_ring_current(slots[slot])) {
 					vip->backends[b].slots++;
 					break;
 				}
@@ -396,9 +397,19 @@ static void attach_vip_traffic(struct ctl_instance *instance)
 	uint32_t count;
 
 	if (read_traffic_map(instance->pin_dir, "vip_traffic", &traffic, &count) == 0)
-		for (size_t i = 0; i < instance->vip_count; i++)
-			if (instance->vips[i].index < count)
-				instance->vips[i].traffic = traffic[instance->vips[i].index];
+		for (size_t i = 0; i < instance->vip_count; i++) {
+			struct ctl_vip *vip = &instance->vips[i];
+
+			if (vip->index < count)
+				vip->traffic = traffic[vip->index];
+			/* The LB program counts backends only: vip_traffic holds the removed ones'.
+			 */
+			for (size_t b = 0; instance->info.role == ROLE_LB && b < vip->backend_count;
+			     b++) {
+				vip->traffic.packets += vip->backends[b].traffic.packets;
+				vip->traffic.bytes += vip->backends[b].traffic.bytes;
+			}
+		}
 	free(traffic);
 }
 

@@ -186,6 +186,17 @@ static int print_traffic(FILE *out, const char *ifname, const struct health *hea
 		if (!vip->index_known)
 			continue;
 		result = read_traffic(maps->vip_traffic, vip->index, &sum);
+		/* The program counts backends only; vip_traffic holds the removed ones'. */
+		for (size_t b = 0; !result && b < vip->backend_count; b++) {
+			struct traffic_counter backend;
+
+			if (!vip->backends[b]->id_known)
+				continue;
+			result =
+			    read_traffic(maps->backend_traffic, vip->backends[b]->id, &backend);
+			sum.packets += backend.packets;
+			sum.bytes += backend.bytes;
+		}
 		if (result)
 			return result;
 		print_vip_traffic(out, ifname, vip->name, &sum, packets);

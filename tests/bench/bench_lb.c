@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "bench_lb.h"
 #include "bpf/hash.h"
+#include "src/lb/lb_rings.h"
 #include "src/lb/maglev.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
@@ -172,7 +173,8 @@ int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table
 				      {"flows", &lb->flows_fd},
 				      {"settings", &lb->settings_fd},
 				      {"counters", &lb->counters_fd},
-				      {"vip_traffic", &lb->vip_traffic_fd}};
+				      {"vip_traffic", &lb->vip_traffic_fd},
+				      {"ring_changes", &lb->ring_changes_fd}};
 	struct bpf_map *flows, *rings, *inner;
 	int err;
 
@@ -212,35 +214,37 @@ out:
 	return err;
 }
 
-static int ring_create(struct lb_instance *lb, const uint32_t *table, uint32_t size)
+/*
+ * Every slot of RING (TABLE, SIZE slots, at least two backends) marked changed, as l3dsrd marks
+ * the slots a change moves: all to backend X and back, then all to Y and back (src/lb/lb_rings.c
+ * keeps the older mark), and unknown flows sent to the previous backend for good. The LB right
+ * after a backend change, where the flow table decides: the path these cases have measured
+ * since before the change that keeps no state on unchanged slots (docs/datapath.md).
+ */
+static int ring_mark_changed(struct lb_instance *lb, int ring, const uint32_t *table, uint32_t size,
+			     uint32_t vip_index)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, options, .map_flags = lb->ring_flags);
-	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	uint32_t *keys, count = size;
-	int fd, err = 0;
+	struct ring_change change = {.unknown_until_ns = UINT64_MAX};
+	uint32_t *all = malloc(size * sizeof(*all)), x = table[0], y = table[0];
+	bool *kept = calloc(lb->next_backend_id, sizeof(*kept));
+	int err = all && kept ? 0 : -ENOMEM;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "maglev_ring", 4, 4, size, &options);
-	if (fd < 0) {
-		pr_warn("ring of %u slots: %s\n", size, strerror(errno));
-		return -errno;
+	for (uint32_t id = 0; id < lb->next_backend_id && kept; id++)
+		kept[id] = true;
+	for (uint32_t slot = 0; slot < size && y == x; slot++)
+		y = table[slot];
+	for (int pass = 0; !err && pass < 2; pass++) {
+		for (uint32_t slot = 0; slot < size; slot++)
+			all[slot] = pass ? y : x;
+		if (lb_ring_rewrite(ring, all, size, kept, lb->next_backend_id) < 0 ||
+		    lb_ring_rewrite(ring, table, size, kept, lb->next_backend_id) < 0)
+			err = -EIO;
 	}
-	keys = malloc(size * sizeof(*keys));
-	if (!keys) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < size; i++)
-		keys[i] = i;
-	if (bpf_map_update_batch(fd, keys, table, &count, &batch)) {
+	if (!err && bpf_map_update_elem(lb->ring_changes_fd, &vip_index, &change, BPF_ANY))
 		err = -errno;
-		pr_warn("ring fill: %s\n", strerror(errno));
-	}
-	free(keys);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	free(all);
+	free(kept);
+	return err;
 }
 
 int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t vip_index)
@@ -280,10 +284,18 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		pr_warn("maglev_build: %s\n", strerror(-err));
 		goto out;
 	}
-	ring_fd = ring_create(lb, table, vip->table_size);
+	ring_fd = lb_ring_create(table, vip->table_size, lb->ring_flags);
 	if (ring_fd < 0) {
 		err = ring_fd;
+		pr_warn("ring of %u slots: %s\n", vip->table_size, strerror(-err));
 		goto out;
+	}
+	if (vip->backend_count > 1) {
+		err = ring_mark_changed(lb, ring_fd, table, vip->table_size, vip_index);
+		if (err) {
+			pr_warn("marking the ring's slots: %s\n", strerror(-err));
+			goto out;
+		}
 	}
 	if (bpf_map_update_elem(lb->rings_fd, &vip_index, &ring_fd, BPF_ANY)) {
 		err = -errno;

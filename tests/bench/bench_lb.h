@@ -22,7 +22,7 @@ struct lb_instance {
 	struct bpf_object *object;
 	int program_fd;
 	int vip_addresses_fd, vips_fd, rings_fd, backends_fd, flows_fd, settings_fd;
-	int counters_fd, vip_traffic_fd;
+	int counters_fd, vip_traffic_fd, ring_changes_fd;
 	uint32_t ring_flags; /* the inner map template's flags, which every ring must repeat */
 	int *ring_fds;
 	size_t ring_count;

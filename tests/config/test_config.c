@@ -75,6 +75,7 @@ static void dump_config(const struct l3dsr_config *config, FILE *out)
 		fprintf(out, "flow-inserts-per-second = auto\n");
 	else
 		fprintf(out, "flow-inserts-per-second = %u\n", config->flow_inserts_per_second);
+	fprintf(out, "flow-change-retention = %ums\n", config->flow_change_retention_ms);
 	fprintf(out, "statistics-file = %s\n", config->statistics_file);
 	fprintf(out, "probe-ports = %u-%u\n", config->probe_port_first, config->probe_port_last);
 	fprintf(out, "drain = %s\n", config->drain ? "yes" : "no");

@@ -69,7 +69,7 @@ static void test_bytes(void)
 			 "(expected an absolute file name)\n"
 			 "t.conf:3: unknown key \"k\\x1bey\" in [global] (expected one of: "
 			 "xdp-mode, hash-seed, flow-table-size, flow-inserts-per-second, "
-			 "statistics-file, probe-ports, drain, stop-delay)\n"
+			 "flow-change-retention, statistics-file, probe-ports, drain, stop-delay)\n"
 			 "t.conf: 2 errors\n",
 			 "control characters are refused and escaped in messages");
 	free(text);
@@ -180,12 +180,13 @@ static char *many_backends(size_t vips, size_t per_vip, size_t extra)
 
 static void test_backend_count(void)
 {
-	char *text = many_backends(128, 512, 0);
+	/* 127 VIPs of 512 and one of 511: L3DSR_MAX_BACKENDS, one below a ring slot's empty id. */
+	char *text = many_backends(127, 512, 511);
 	struct parse_outcome outcome;
 
 	parse_buffer("t.conf", text, strlen(text), ROLE_LB, &outcome);
 	tap_result(outcome.errors == 0 && outcome.config.vip_count == 128 &&
-		       outcome.config.vips[127].backend_count == 512,
+		       outcome.config.vips[127].backend_count == 511,
 		   "%u backends in all are accepted (%d errors)", L3DSR_MAX_BACKENDS,
 		   outcome.errors);
 	parse_outcome_free(&outcome);
@@ -199,12 +200,13 @@ static void test_backend_count(void)
 			 "656 backends with the default table-size: a warning");
 	free(text);
 
-	/* 128 VIPs of 3 + 512 lines, then [vip v128], address, dscp and the 65537th backend. */
-	text = many_backends(128, 512, 2);
+	/* 128 VIPs of 3 + 512 lines but the last of 3 + 511, whose last backend is the 65536th:
+	 * line 128 x 515. */
+	text = many_backends(128, 512, 0);
 	expect_lb_buffer(text, 0,
-			 "t.conf:65924: too many backends (expected at most 65536 in all)\n"
+			 "t.conf:65920: too many backends (expected at most 65535 in all)\n"
 			 "t.conf: 1 error\n",
-			 "the 65537th backend is refused, once");
+			 "the 65536th backend is refused, once");
 	free(text);
 }
 

@@ -33,6 +33,11 @@ wait_stream_past() {
 
 daemon_stream_start main 4 43000
 wait_stream_past 300
+# A stable table keeps no per-flow state: backend2's weight 3 moves slots from backend1, and the
+# stream's flows on those slots are remembered, which the restart must keep.
+daemon_lb_config "$TOPO_DIR/lb.conf" 1 2:3
+daemon_reload lb || e2e_bail "SIGHUP reweighting backend2" "$(tail -n 20 "$(daemon_log lb)")"
+wait_stream_past $(($(daemon_stream_position main) + 600))
 old_pid=${D_PID[lb]}
 program_before=$(status_json | daemon_json 'j[0]["program_id"]')
 link_before=$(status_json | daemon_json 'j[0]["link_id"]')
@@ -163,6 +168,38 @@ else
 	e2e_fail "stopping the instance on $other leaves eth0's alone" "exit status $D_STATUS" \
 		"$other: '$(daemon_xdp_id lb "$other")', pins: $(ls "$D_BPFFS/lb")" \
 		"eth0: $(daemon_xdp_id lb eth0) (expected $program_after)" "stream: $D_SUMMARY"
+fi
+
+# --- an upgrade from rings of 4-byte values ---------------------------------------------------
+# Before a ring slot held its previous backend, maglev_rings held ARRAYs of one __u32 per value.
+# The verifier checks the program against the inner maps of the map it is given, so such a pin
+# must be replaced, not reused: the daemon says so, builds every ring afresh, and balances.
+kill -KILL "${D_PID[lb]}"
+wait "${D_PID[lb]}" 2>/dev/null
+unset "D_PID[lb]"
+pins=$(daemon_pins lb)
+bpftool map create "$pins/old_ring" type array key 4 value 4 entries 1009 name maglev_ring \
+	flags 0x1000 &&
+	bpftool map create "$pins/old_rings" type array_of_maps key 4 value 4 entries 1024 \
+		name maglev_rings inner_map pinned "$pins/old_ring" &&
+	bpftool map update pinned "$pins/old_rings" key 0 0 0 0 value pinned "$pins/old_ring" &&
+	rm "$pins/maglev_rings" "$pins/old_ring" && mv "$pins/old_rings" "$pins/maglev_rings" ||
+	e2e_bail "setup: a pinned maglev_rings of 4-byte rings"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_start_ready lb lb lb eth0 "$TOPO_DIR/lb.conf" || e2e_bail "l3dsrd over old rings" "$D_ERROR"
+upgrade_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+daemon_stream_start upgrade 4 50000
+tries=100
+while ((tries--)) && (($(daemon_stream_position upgrade) < 300)); do sleep 0.1; done
+daemon_stream_stop upgrade
+slots=$(daemon_ctl lb -j status | daemon_json 'sum(b["slots"] for v in j[0]["vips"] for b in v["backends"])')
+if grep -qx "<6>map maglev_rings: the pinned one has another layout or size; a new one replaces it" \
+	<<<"$upgrade_log" && [ "$slots" = $((4 * 1009)) ] && [ "$D_LOST" = 0 ] &&
+	(($(daemon_stream_position upgrade) >= 300)); then
+	e2e_ok "a pinned maglev_rings of 4-byte rings is replaced, every ring built afresh ($slots slots), and the LB balances ($D_SUMMARY)"
+else
+	e2e_fail "a pinned maglev_rings of 4-byte rings is replaced" "slots: $slots" \
+		"stream: $D_SUMMARY" "$upgrade_log"
 fi
 
 e2e_finish

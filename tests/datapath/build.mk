@@ -3,8 +3,9 @@
 DATAPATH_BUILD := $(BUILD)/tests/datapath
 # The rings are built by the daemon's own builder (src/lb/maglev.c), as in production.
 DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o datapath_config.o report.o packet.o prng.o \
-	scenario_config.o) $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o lb/vip_slots.o) \
-	$(BUILD)/tests/lib/tap.o
+	scenario_config.o) $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o lb/vip_slots.o \
+	lb/lb_rings.o lb/lb_marks.o common/maps.o common/pins.o common/log.o \
+	common/instance.o) $(BUILD)/tests/lib/tap.o
 DATAPATH_GENERATED := $(addprefix $(DATAPATH_BUILD)/,scenario_config fixture_rows random_seeds)
 DATAPATH_PYTHON := $(wildcard tests/datapath/*.py) tests/datapath/topology.ip
 DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test)

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf/hash.h"
+#include "src/lb/lb_rings.h"
 #include "src/lb/maglev.h"
 #include "src/lb/vip_slots.h"
 
@@ -93,37 +94,17 @@ int test_config_build_ring(const struct test_vip *vip, uint32_t seed, uint32_t *
 int test_config_set_ring(const struct harness *harness, const struct test_vip *vip,
 			 uint32_t vip_index, const uint32_t *ring)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, options, .map_flags = BPF_F_INNER_MAP);
-	LIBBPF_OPTS(bpf_map_batch_opts, batch);
-	uint32_t *slots, i;
 	int ring_fd, err;
-	__u32 count;
 
-	ring_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "test_ring", sizeof(__u32), sizeof(__u32),
-				 vip->table_size, &options);
+	/* As the daemon creates it: every slot unchanged. */
+	ring_fd = lb_ring_create(ring, vip->table_size, BPF_F_INNER_MAP);
 	if (ring_fd < 0) {
-		err = -errno;
 		fprintf(stderr, "vip %s: ring of %u slots: %s\n", vip->name, vip->table_size,
-			strerror(errno));
-		return err;
-	}
-	slots = calloc(vip->table_size, sizeof(*slots));
-	if (!slots) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < vip->table_size; i++)
-		slots[i] = i;
-	count = vip->table_size;
-	if (bpf_map_update_batch(ring_fd, slots, ring, &count, &batch)) {
-		err = -errno;
-		fprintf(stderr, "vip %s: filling the ring: %s\n", vip->name, strerror(errno));
-		goto out;
+			strerror(-ring_fd));
+		return ring_fd;
 	}
 	/* Swapped in whole, as the daemon does when a ring changes size. */
 	err = test_config_update(harness, "maglev_rings", &vip_index, &ring_fd);
-out:
-	free(slots);
 	close(ring_fd);
 	return err;
 }
