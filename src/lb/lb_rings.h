@@ -17,8 +17,8 @@ int lb_ring_open(int maglev_rings, uint32_t index, uint32_t *entries);
 int lb_ring_read(int ring, uint32_t size, uint32_t *slots);
 
 /*
- * The slot that replaces OLD when its owner becomes OWNER (a maglev_build id, LB_RING_SLOT_EMPTY for
- * none): unchanged when OWNER is its owner already; else OWNER with a mark, the backend the
+ * The slot that replaces OLD when its owner becomes OWNER (a maglev_build id, LB_RING_SLOT_EMPTY
+ * for none): unchanged when OWNER is its owner already; else OWNER with a mark, the backend the
  * slot's flows may still be on. KEPT[id] (KEPT_COUNT ids): whether backend id stays with the
  * VIP, so a mark naming it is worth keeping. The rule is in docs/datapath.md ("Per-flow state").
  */
