@@ -68,6 +68,24 @@ static bool config_check_text_ok(const char *text, const char *allowed, size_t s
 
 /* "a duration from 100ms to 3600s, e.g. 2s": the bounds of interval or timeout, and its
  * default as the example. */
+/*
+ * The text option WHAT into FIELD (SIZE bytes): VALUE when SHAPE_OK holds and its characters
+ * pass config_check_text_ok (ALLOWED); else "bad check WHAT" with what was EXPECTED.
+ */
+static bool config_check_text(struct config_parser *parser, const char *what, const char *value,
+			      bool shape_ok, const char *allowed, char *field, size_t size,
+			      const char *expected)
+{
+	if (!shape_ok || !config_check_text_ok(value, allowed, size)) {
+		config_error(parser, parser->line,
+			     "bad check %s \"%s\" (expected %s, at most %zu characters)", what,
+			     value, expected, size - 1);
+		return false;
+	}
+	strcpy(field, value);
+	return true;
+}
+
 static void config_check_duration_expected(uint32_t min_ms, uint32_t example_ms, char *text,
 					   size_t size)
 {
@@ -122,25 +140,11 @@ static bool config_check_option(struct config_parser *parser, enum check_option 
 		return true;
 	}
 	case OPTION_PATH:
-		if (value[0] != '/' || !config_check_text_ok(value, NULL, sizeof(check->path))) {
-			config_error(parser, parser->line,
-				     "bad check path \"%s\" (expected a path such as /healthz, at "
-				     "most %zu characters)",
-				     value, sizeof(check->path) - 1);
-			return false;
-		}
-		strcpy(check->path, value);
-		return true;
+		return config_check_text(parser, "path", value, value[0] == '/', NULL, check->path,
+					 sizeof(check->path), "a path such as /healthz");
 	case OPTION_HOST:
-		if (!config_check_text_ok(value, host_characters, sizeof(check->host))) {
-			config_error(parser, parser->line,
-				     "bad check host \"%s\" (expected a host name or address, at "
-				     "most %zu characters)",
-				     value, sizeof(check->host) - 1);
-			return false;
-		}
-		strcpy(check->host, value);
-		return true;
+		return config_check_text(parser, "host", value, true, host_characters, check->host,
+					 sizeof(check->host), "a host name or address");
 	case OPTION_COUNT:
 		break;
 	}
