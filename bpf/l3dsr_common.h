@@ -12,11 +12,11 @@
 #define L3DSR_MAX_BACKENDS	 65535	 /* backend_id range: one id per (VIP, backend) pair */
 #define L3DSR_DEFAULT_TABLE_SIZE 65537	 /* Maglev M, prime */
 #define L3DSR_MAX_TABLE_SIZE	 1048573 /* largest prime below 2^20 */
-#define L3DSR_DEFAULT_FLOW_TABLE_SIZE                                                              \
-	131072 /* only flows on changed ring slots: see maglev_rings */
-#define L3DSR_FRAGMENT_TABLE_SIZE 16384
-#define L3DSR_DSCP_CODES	  64   /* DSCP is six bits; code 0 means "not marked" */
-#define L3DSR_MAX_PROBE_PORTS	  4096 /* local ports the health checks may use at once */
+/* The flow table holds only the flows on changed ring slots (see maglev_rings). */
+#define L3DSR_DEFAULT_FLOW_TABLE_SIZE 131072
+#define L3DSR_FRAGMENT_TABLE_SIZE     16384
+#define L3DSR_DSCP_CODES	      64   /* DSCP is six bits; code 0 means "not marked" */
+#define L3DSR_MAX_PROBE_PORTS	      4096 /* local ports the health checks may use at once */
 
 /*
  * Addresses. IPv4 addresses are stored v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2) so that one

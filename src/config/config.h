@@ -80,7 +80,7 @@ struct l3dsr_config {
 	/* [global] */
 	enum xdp_mode xdp_mode;	  /* default native */
 	uint32_t hash_seed;	  /* lb: default 0 */
-	uint32_t flow_table_size; /* lb: default 1048576; 0 disables stickiness */
+	uint32_t flow_table_size; /* lb: default L3DSR_DEFAULT_FLOW_TABLE_SIZE; 0: no flow table */
 	/* lb: new flows remembered per CPU per second, 0 = unlimited; unused when
 	 * flow_inserts_auto (the default), see config_flow_inserts_limit */
 	uint32_t flow_inserts_per_second;
