@@ -23,7 +23,7 @@ int announce_open(struct announce *announce)
 	announce->loopback = (int)if_nametoindex("lo");
 	if (announce->loopback <= 0)
 		return log_errno(LOG_PRIORITY_ERROR, -errno, "announce: no loopback interface");
-	result = netlink_open(&announce->netlink, 0);
+	result = netlink_open(&announce->netlink, NETLINK_ROUTE, 0);
 	if (result)
 		return log_errno(LOG_PRIORITY_ERROR, result,
 				 "announce: cannot open a netlink socket");

@@ -57,7 +57,7 @@ int interface_watch_start(struct interface_watch *watch, sd_event *event, const 
 	snprintf(watch->ifname, sizeof(watch->ifname), "%s", ifname);
 	watch->changed = changed;
 	watch->context = context;
-	result = netlink_open(&watch->netlink, RTMGRP_LINK);
+	result = netlink_open(&watch->netlink, NETLINK_ROUTE, RTMGRP_LINK);
 	if (!result)
 		result = sd_event_add_io(event, &watch->source, netlink_fd(&watch->netlink),
 					 EPOLLIN, on_readable, watch);

@@ -24,9 +24,6 @@
 #define EGRESS_NETDEV_A_DEV_IFINDEX	 1
 #define EGRESS_NETDEV_A_DEV_XDP_FEATURES 3
 
-/* A dump reply of the netdev family holds a few devices per message; this takes many. */
-#define EGRESS_BUFFER_SIZE 32768
-
 struct egress_device {
 	uint32_t ifindex;
 	uint32_t flags; /* EGRESS_F_* */
@@ -42,51 +39,13 @@ struct egress_family {
 	uint32_t group; /* 0: not found */
 };
 
-/* Sends REQUEST on SOCKET and runs CALLBACK on each reply until the ACK or the dump's end. */
-static int egress_request(struct egress *egress, struct nlmsghdr *request, mnl_cb_t callback,
-			  void *data)
+/* A request of the generic netlink family TYPE for COMMAND, in the socket's buffer. */
+static struct nlmsghdr *egress_message(struct egress *egress, uint16_t type, uint16_t flags,
+				       uint8_t command)
 {
-	unsigned int port = mnl_socket_get_portid(egress->requests);
-	uint32_t sequence = ++egress->sequence;
-	char *buffer = malloc(EGRESS_BUFFER_SIZE);
-	int result = 0;
+	struct nlmsghdr *message = netlink_request(&egress->requests, type, flags);
+	struct genlmsghdr *header = mnl_nlmsg_put_extra_header(message, sizeof(*header));
 
-	if (!buffer)
-		return -ENOMEM;
-	request->nlmsg_seq = sequence;
-	if (mnl_socket_sendto(egress->requests, request, request->nlmsg_len) < 0) {
-		result = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t length = mnl_socket_recvfrom(egress->requests, buffer, EGRESS_BUFFER_SIZE);
-		int run;
-
-		if (length < 0) {
-			result = -errno;
-			break;
-		}
-		run = mnl_cb_run(buffer, (size_t)length, sequence, port, callback, data);
-		if (run < 0) {
-			result = -errno;
-			break;
-		}
-		if (run == MNL_CB_STOP)
-			break;
-	}
-out:
-	free(buffer);
-	return result;
-}
-
-static struct nlmsghdr *egress_message(char *buffer, uint16_t type, uint16_t flags, uint8_t command)
-{
-	struct nlmsghdr *message = mnl_nlmsg_put_header(buffer);
-	struct genlmsghdr *header;
-
-	message->nlmsg_type = type;
-	message->nlmsg_flags = NLM_F_REQUEST | flags;
-	header = mnl_nlmsg_put_extra_header(message, sizeof(*header));
 	header->cmd = command;
 	header->version = 1;
 	return message;
@@ -155,8 +114,6 @@ static int egress_on_device(const struct nlmsghdr *message, void *data)
  */
 static int egress_read(struct egress *egress, struct egress_devices *devices)
 {
-	char request[MNL_SOCKET_BUFFER_SIZE];
-
 	devices->count = 0;
 	if (!egress->family) {
 		devices->list[0].ifindex = EGRESS_ANY_DEVICE;
@@ -164,8 +121,9 @@ static int egress_read(struct egress *egress, struct egress_devices *devices)
 		devices->count = 1;
 		return 0;
 	}
-	return egress_request(
-	    egress, egress_message(request, egress->family, NLM_F_DUMP, EGRESS_NETDEV_CMD_DEV_GET),
+	return netlink_call(
+	    &egress->requests,
+	    egress_message(egress, egress->family, NLM_F_DUMP, EGRESS_NETDEV_CMD_DEV_GET),
 	    egress_on_device, devices);
 }
 
@@ -249,58 +207,37 @@ out:
 /* A notification: some interface was added, removed or changed its XDP features. */
 static int egress_on_event(sd_event_source *source, int fd, uint32_t events, void *userdata)
 {
-	char buffer[8192];
+	struct egress *egress = userdata;
 
 	(void)source;
+	(void)fd;
 	(void)events;
-	/* Every pending one at once (a lost one, ENOBUFS, is covered by the full read below). */
-	for (;;) {
-		ssize_t length = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-
-		if (length > 0 || (length < 0 && errno == ENOBUFS))
-			continue;
-		break;
-	}
-	egress_sync(userdata);
+	/* What they say is read again whole below; a lost one (ENOBUFS) changes nothing there. */
+	netlink_dispatch(&egress->events, NULL, NULL);
+	egress_sync(egress);
 	return 0;
 }
 
 /* The netdev family and its notification group; ENOENT: this kernel has none. */
 static int egress_resolve(struct egress *egress, struct egress_family *family)
 {
-	char request[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *message =
-	    egress_message(request, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
+	struct nlmsghdr *message = egress_message(egress, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
 
 	mnl_attr_put_strz(message, CTRL_ATTR_FAMILY_NAME, EGRESS_NETDEV_FAMILY);
 	memset(family, 0, sizeof(*family));
-	return egress_request(egress, message, egress_on_family, family);
-}
-
-static int egress_open(struct mnl_socket **socket)
-{
-	*socket = mnl_socket_open(NETLINK_GENERIC);
-	if (!*socket)
-		return -errno;
-	if (mnl_socket_bind(*socket, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int error = -errno;
-
-		mnl_socket_close(*socket);
-		*socket = NULL;
-		return error;
-	}
-	return 0;
+	return netlink_call(&egress->requests, message, egress_on_family, family);
 }
 
 static int egress_follow(struct egress *egress, uint32_t group, sd_event *event)
 {
-	int result = egress_open(&egress->events);
+	int result = netlink_open(&egress->events, NETLINK_GENERIC, 0);
 
 	if (result)
 		return result;
-	if (mnl_socket_setsockopt(egress->events, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)))
+	if (mnl_socket_setsockopt(egress->events.socket, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)))
 		return -errno;
-	return sd_event_add_io(event, &egress->source, mnl_socket_get_fd(egress->events), EPOLLIN,
+	return sd_event_add_io(event, &egress->source, netlink_fd(&egress->events), EPOLLIN,
 			       egress_on_event, egress);
 }
 
@@ -316,7 +253,7 @@ int egress_start(struct egress *egress, int map_fd, sd_event *event)
 		log_error("egress_devices: no map to fill");
 		return -EBADF;
 	}
-	result = egress_open(&egress->requests);
+	result = netlink_open(&egress->requests, NETLINK_GENERIC, 0);
 	if (result) {
 		log_error("cannot open a generic netlink socket: %s", strerror(-result));
 		return result;
@@ -353,7 +290,7 @@ int egress_use_map(struct egress *egress, int map_fd)
 	if (egress->map_fd >= 0)
 		close(egress->map_fd);
 	egress->map_fd = copy;
-	if (!egress->requests)
+	if (!egress->requests.socket)
 		return 0;
 	return egress_sync(egress);
 }
@@ -363,10 +300,8 @@ void egress_stop(struct egress *egress)
 	if (!egress->started)
 		return;
 	sd_event_source_unref(egress->source);
-	if (egress->events)
-		mnl_socket_close(egress->events);
-	if (egress->requests)
-		mnl_socket_close(egress->requests);
+	netlink_close(&egress->events);
+	netlink_close(&egress->requests);
 	if (egress->map_fd >= 0)
 		close(egress->map_fd);
 	memset(egress, 0, sizeof(*egress));

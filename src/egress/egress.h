@@ -9,17 +9,16 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-struct mnl_socket;
+#include "src/netlink/netlink.h"
 
 struct egress {
-	bool started;		     /* egress_start ran (its resources are to be freed) */
-	int map_fd;		     /* egress_devices (a dup), -1 when there is none */
-	struct mnl_socket *requests; /* dumps of the netdev family */
-	struct mnl_socket *events;   /* its "mgmt" notifications: features changed */
-	sd_event_source *source;     /* events in the daemon's loop */
-	uint16_t family;	     /* the netdev family's id; 0: the kernel has none */
-	uint32_t sequence;
-	size_t devices; /* interfaces in the map after the last sync */
+	bool started;		 /* egress_start ran (its resources are to be freed) */
+	int map_fd;		 /* egress_devices (a dup), -1 when there is none */
+	struct netlink requests; /* dumps of the netdev family */
+	struct netlink events;	 /* its "mgmt" notifications: features changed */
+	sd_event_source *source; /* events in the daemon's loop */
+	uint16_t family;	 /* the netdev family's id; 0: the kernel has none */
+	size_t devices;		 /* interfaces in the map after the last sync */
 };
 
 /*

@@ -17,7 +17,7 @@
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
-int netlink_open(struct netlink *netlink, unsigned int groups)
+int netlink_open(struct netlink *netlink, int protocol, unsigned int groups)
 {
 	int on = 1, error;
 
@@ -25,7 +25,7 @@ int netlink_open(struct netlink *netlink, unsigned int groups)
 	netlink->buffer = malloc(MNL_SOCKET_BUFFER_SIZE);
 	if (!netlink->buffer)
 		return -ENOMEM;
-	netlink->socket = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	netlink->socket = mnl_socket_open2(protocol, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!netlink->socket)
 		goto fail;
 	/* Kernels before 4.20 refuse it; their dumps are then whole and filtered by the caller. */

@@ -1,7 +1,8 @@
 /*
- * netlink.h: one rtnetlink socket (libmnl): requests answered by an acknowledgement or a dump,
- * and the dispatch of whatever the kernel sends, so that a module may later subscribe to link,
- * route or neighbour events on a socket of its own and feed it to the daemon's event loop.
+ * netlink.h: one netlink socket (libmnl), rtnetlink or generic: requests answered by an
+ * acknowledgement or a dump, and the dispatch of whatever the kernel sends, so that a module may
+ * subscribe to link, route or neighbour events (or a generic family's group) on a socket of its
+ * own and feed it to the daemon's event loop.
  */
 #ifndef L3DSR_NETLINK_H
 #define L3DSR_NETLINK_H
@@ -17,10 +18,11 @@ struct netlink {
 };
 
 /*
- * Opens a NETLINK_ROUTE socket joined to GROUPS (RTMGRP_* bits; 0 for a socket that only asks).
- * Dumps are filtered by the kernel where it can (NETLINK_GET_STRICT_CHK). Returns 0 or -errno.
+ * Opens a socket of PROTOCOL (NETLINK_ROUTE, NETLINK_GENERIC) joined to GROUPS (RTMGRP_* bits;
+ * 0 for a socket that only asks, or joins a group later by NETLINK_ADD_MEMBERSHIP). Dumps are
+ * filtered by the kernel where it can (NETLINK_GET_STRICT_CHK). Returns 0 or -errno.
  */
-int netlink_open(struct netlink *netlink, unsigned int groups);
+int netlink_open(struct netlink *netlink, int protocol, unsigned int groups);
 void netlink_close(struct netlink *netlink);
 
 /* The socket's descriptor, for an event loop to wait on (a subscriber's socket). */
