@@ -205,6 +205,38 @@ struct backend_info {
 };
 
 /*
+ * next_hops: ARRAY, as many entries as backends, indexed by backend_id, value struct
+ * next_hop_entry: where a packet to the backend's address leaves, as bpf_fib_lookup would answer
+ * it, resolved and kept by l3dsrd from the kernel's routes, neighbours, links and rules
+ * (src/nexthop). The program uses an entry only when it is exact for the packet: live, for this
+ * backend's address (a reused backend_id never gets another address's next hop), for the
+ * interface the packet came in by, and the IP datagram no longer than the entry's MTU. Anything
+ * else asks bpf_fib_lookup as before (counted fib_lookup); l3dsrd leaves an entry not live where
+ * the answer may depend on more than the destination (a multipath route, policy-routing rules
+ * beyond the defaults, source-specific or TOS routes, a neighbour not resolved, ...).
+ *
+ * A change of next hop writes the copy not in use, then points live at it: a packet reads one
+ * whole next hop, the old or the new, never half of each. (Rewriting the entry copies the live
+ * copy's bytes over themselves, unchanged.)
+ */
+#define NEXT_HOP_NONE  0 /* no exact next hop: bpf_fib_lookup */
+#define NEXT_HOP_COPY0 1 /* copies[0] is the next hop */
+#define NEXT_HOP_COPY1 2 /* copies[1] is the next hop */
+struct next_hop {
+	__u32 ifindex; /* the egress interface */
+	__u32 mtu;     /* the route's MTU: longer IP datagrams ask bpf_fib_lookup */
+	__u8 dmac[6];  /* the neighbour's link-layer address */
+	__u8 smac[6];  /* the egress interface's */
+};
+
+struct next_hop_entry {
+	struct l3dsr_address address; /* the backend address it was resolved for */
+	__u32 ingress_ifindex;	      /* valid for packets that came in by this interface */
+	__u32 live;		      /* NEXT_HOP_NONE, NEXT_HOP_COPY0 or NEXT_HOP_COPY1 */
+	struct next_hop copies[2];
+};
+
+/*
  * flows: LRU_HASH (BPF_F_NO_COMMON_LRU), flow-table-size entries, key struct flow_key,
  * value __u32 backend_id. Keyed by the client's 5-tuple as it arrives (destination = VIP).
  */
@@ -341,7 +373,11 @@ struct traffic_counter {
 	/* too big for the route to the backend: an ICMP error sent back to the client */          \
 	X(TOO_BIG, "too_big", 1, NULL, NULL)                                                       \
 	/* rewritten; its egress interface cannot take XDP frames: passed, the kernel forwards */  \
-	X(EGRESS_NO_XDP, "egress_no_xdp", 1, NULL, NULL)
+	X(EGRESS_NO_XDP, "egress_no_xdp", 1, NULL, NULL)                                           \
+	/* asked bpf_fib_lookup: no exact next hop in next_hops (the others used theirs) */        \
+	X(FIB_LOOKUP, "fib_lookup", 0, "l3dsr_fib_lookups_total",                                  \
+	  "Packets sent towards a backend whose next hop was asked of the kernel's FIB, not "      \
+	  "taken from l3dsrd's next-hop cache.")
 
 #define LB_COUNTER_ID(id, ...) LB_COUNTER_##id,
 enum lb_counter {
@@ -406,6 +442,8 @@ L3DSR_ASSERT_SIZE(struct vip_key, 16 + 2 + 1 + 1);
 L3DSR_ASSERT_SIZE(struct vip_info, 4 + 4 + 1 + 3);
 L3DSR_ASSERT_SIZE(struct vip_slot, 20 + 4);
 L3DSR_ASSERT_SIZE(struct backend_info, 16 + 4 + 4);
+L3DSR_ASSERT_SIZE(struct next_hop, 4 + 4 + 6 + 6);
+L3DSR_ASSERT_SIZE(struct next_hop_entry, 16 + 4 + 4 + 2 * 20);
 L3DSR_ASSERT_SIZE(struct flow_key, 16 + 16 + 2 + 2 + 1 + 3);
 L3DSR_ASSERT_SIZE(struct fragment_key, 16 + 16 + 4 + 1 + 3);
 L3DSR_ASSERT_SIZE(struct fragment_ports, 2 + 2);

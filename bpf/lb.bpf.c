@@ -417,28 +417,42 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 }
 
 /*
- * Rewrites the packet towards RIP and forwards it: bpf_fib_lookup, then XDP_TX / redirect with
- * the next hop's MACs and the TTL decremented; when the neighbour is not resolved yet, the
- * egress interface cannot take XDP frames (egress_takes.h), or the lookup fails otherwise, the
- * rewritten packet goes to the kernel, which forwards it (and decrements the TTL) itself or
- * drops it: addressed to the RIP now, it is not the LB's own. A packet too big for the route
- * gets the client an ICMP error instead. A packet whose headers cannot be rewritten is dropped
- * (see lb_process).
+ * BACKEND_ID's next hop from next_hops when it is exact for this packet (l3dsr_common.h): live,
+ * resolved for RIP, for the interface the packet came in by, and the datagram within its MTU.
+ * NULL: ask bpf_fib_lookup.
  */
-static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
-				      const struct flow_key *flow, enum transport_kind kind,
-				      const struct l3dsr_address *rip, __u8 ds, __u32 *counter)
+static __always_inline const struct next_hop *lb_cached_next_hop(struct xdp_md *ctx,
+								 const struct packet *pkt,
+								 __u32 backend_id,
+								 const struct l3dsr_address *rip)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	struct bpf_fib_lookup fib;
-	int fib_result, forward, redirect;
+	struct next_hop_entry *entry = bpf_map_lookup_elem(&next_hops, &backend_id);
+	const struct next_hop *hop;
+	__u32 live;
 
-	if ((void *)(eth + 1) > data_end) {
-		*counter = LB_COUNTER_REWRITE_FAILED;
-		return XDP_DROP;
-	}
+	if (!entry)
+		return NULL;
+	live = entry->live;
+	if (live == NEXT_HOP_NONE || entry->ingress_ifindex != ctx->ingress_ifindex ||
+	    !address_equal(&entry->address, rip))
+		return NULL;
+	hop = &entry->copies[live == NEXT_HOP_COPY1];
+	return pkt->ip_length <= hop->mtu ? hop : NULL;
+}
+
+/*
+ * The next hop by bpf_fib_lookup, into *HOP: SUCCESS, or the lookup's other answers. On
+ * FRAG_NEEDED hop->mtu is the route's MTU.
+ */
+static __always_inline int lb_fib_next_hop(struct xdp_md *ctx, const struct packet *pkt,
+					   const struct flow_key *flow, enum transport_kind kind,
+					   const struct l3dsr_address *rip, __u8 ds,
+					   struct next_hop *hop)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct bpf_fib_lookup fib;
+	int result;
+
 	__builtin_memset(&fib, 0, sizeof(fib));
 	fib.ifindex = ctx->ingress_ifindex;
 	fib.l4_protocol = pkt->protocol;
@@ -455,21 +469,60 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	} else {
 		__be32 *first_word = pkt->l3;
 
-		if ((void *)(first_word + 1) > data_end) {
-			*counter = LB_COUNTER_REWRITE_FAILED;
-			return XDP_DROP;
-		}
+		/* Checked by the parse; the verifier asks again. */
+		if ((void *)(first_word + 1) > data_end)
+			return BPF_FIB_LKUP_RET_NOT_FWDED;
 		fib.family = LB_AF_INET6;
 		/* Traffic class and flow label as they will be sent. */
 		fib.flowinfo = bpf_htonl(((__u32)ds << 20) | (bpf_ntohl(*first_word) & 0xfffff));
 		__builtin_memcpy(fib.ipv6_src, &pkt->source, sizeof(fib.ipv6_src));
 		__builtin_memcpy(fib.ipv6_dst, rip, sizeof(fib.ipv6_dst));
 	}
-	fib_result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	result = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	hop->ifindex = fib.ifindex;
+	hop->mtu = fib.mtu_result;
+	__builtin_memcpy(hop->dmac, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(hop->smac, fib.smac, ETH_ALEN);
+	return result;
+}
+
+/*
+ * Rewrites the packet towards RIP and forwards it to the next hop: the one l3dsrd keeps in
+ * next_hops when it is exact for the packet, else bpf_fib_lookup's; XDP_TX or redirect with
+ * the next hop's MACs and the TTL decremented. When the neighbour is not resolved yet, the
+ * egress interface cannot take XDP frames (egress_takes.h), or the lookup fails otherwise, the
+ * rewritten packet goes to the kernel, which forwards it (and decrements the TTL) itself or
+ * drops it: addressed to the RIP now, it is not the LB's own. A packet too big for the route
+ * gets the client an ICMP error instead (always decided by the lookup: the cache holds no
+ * datagram over its MTU). A packet whose headers cannot be rewritten is dropped (see
+ * lb_process).
+ */
+static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *pkt,
+				      const struct flow_key *flow, enum transport_kind kind,
+				      __u32 backend_id, const struct l3dsr_address *rip, __u8 ds,
+				      __u64 frame_length, __u32 *counter)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	const struct next_hop *hop;
+	struct next_hop looked_up;
+	int fib_result = BPF_FIB_LKUP_RET_SUCCESS, forward, redirect;
+
+	if ((void *)(eth + 1) > data_end) {
+		*counter = LB_COUNTER_REWRITE_FAILED;
+		return XDP_DROP;
+	}
+	hop = lb_cached_next_hop(ctx, pkt, backend_id, rip);
+	if (!hop) {
+		counter_add(&counters, LB_COUNTER_FIB_LOOKUP, frame_length);
+		fib_result = lb_fib_next_hop(ctx, pkt, flow, kind, rip, ds, &looked_up);
+		hop = &looked_up;
+	}
 
 	/* Before the rewrite: the error quotes the packet as the client sent it. */
 	if (fib_result == BPF_FIB_LKUP_RET_FRAG_NEEDED && too_big_wanted(pkt, kind, data_end)) {
-		int action = icmp_too_big(ctx, pkt, fib.mtu_result);
+		int action = icmp_too_big(ctx, pkt, hop->mtu);
 
 		if (action != TOO_BIG_NOT_SENT) {
 			*counter = action == XDP_TX ? LB_COUNTER_TOO_BIG : LB_COUNTER_FIB_FAIL;
@@ -478,8 +531,8 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 	}
 	/* Sent on by this program only where the frame can leave: else the kernel forwards it. */
 	forward = fib_result == BPF_FIB_LKUP_RET_SUCCESS;
-	redirect = forward && fib.ifindex != ctx->ingress_ifindex;
-	if (redirect && !egress_takes(ctx, fib.ifindex))
+	redirect = forward && hop->ifindex != ctx->ingress_ifindex;
+	if (redirect && !egress_takes(ctx, hop->ifindex))
 		forward = 0;
 	if (packet_rewrite(pkt, data_end, rip, ds, forward) < 0) {
 		*counter = LB_COUNTER_REWRITE_FAILED;
@@ -497,14 +550,22 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 		*counter = LB_COUNTER_EGRESS_NO_XDP;
 		return XDP_PASS;
 	}
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	/* packet_rewrite checked nothing before the Ethernet header: data_end still covers it. */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end) {
+		*counter = LB_COUNTER_REWRITE_FAILED;
+		return XDP_DROP;
+	}
+	__builtin_memcpy(eth->h_dest, hop->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, hop->smac, ETH_ALEN);
 	if (!redirect) {
 		*counter = LB_COUNTER_TX;
 		return XDP_TX;
 	}
 	*counter = LB_COUNTER_REDIRECT;
-	return bpf_redirect(fib.ifindex, 0);
+	return bpf_redirect(hop->ifindex, 0);
 }
 
 static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __u32 *counter)
@@ -594,7 +655,7 @@ static __always_inline int lb_process(struct xdp_md *ctx, __u64 frame_length, __
 		return XDP_DROP;
 	}
 
-	action = lb_forward(ctx, &pkt, &flow, kind, &rip, ds, counter);
+	action = lb_forward(ctx, &pkt, &flow, kind, backend_id, &rip, ds, frame_length, counter);
 	/* The backend's traffic: what went on towards the backend. A backend_id serves one VIP: its
 	 * VIP's traffic is the sum of its backends', which user space adds up (vip_traffic holds
 	 * what removed backends had counted). */

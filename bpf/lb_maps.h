@@ -92,6 +92,14 @@ struct {
 	__type(value, struct backend_info);
 } backends SEC(".maps");
 
+/* Written by l3dsrd only (src/nexthop), read by every CPU: see l3dsr_common.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L3DSR_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct next_hop_entry);
+} next_hops SEC(".maps");
+
 /* Per-CPU LRU lists: inserts and evictions on one CPU never take another CPU's lock. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -119,7 +119,7 @@ daemon_stream_start stats 4 40000
 text=$(daemon_ctl lb stats)
 json=$(daemon_ctl lb -j stats)
 daemon_stream_stop stats
-counters="pass tx redirect fib_no_neigh fib_fail ttl_expired fragments_untracked malformed unknown_port no_backend icmp_error flow_insert_skipped probe_reply probe_direct rewrite_failed too_big egress_no_xdp"
+counters="pass tx redirect fib_no_neigh fib_fail ttl_expired fragments_untracked malformed unknown_port no_backend icmp_error flow_insert_skipped probe_reply probe_direct rewrite_failed too_big egress_no_xdp fib_lookup"
 checks=('^eth0: lb, rates over 1\.[0-9]+ s$')
 for counter in $counters "vip udp4" "  backend 198.51.100.11"; do
 	checks+=("^  $counter +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+\$")

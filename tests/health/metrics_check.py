@@ -86,9 +86,11 @@ def compare(path, before_path, after_path):
 
     count = 0
     for name, counter in after["counters"].items():
-        if name in ("icmp_error", "flow_insert_skipped"):
-            metric = {"icmp_error": "l3dsr_icmp_errors_total",
-                      "flow_insert_skipped": "l3dsr_flow_inserts_skipped_total"}[name]
+        events = {"icmp_error": "l3dsr_icmp_errors_total",
+                  "flow_insert_skipped": "l3dsr_flow_inserts_skipped_total",
+                  "fib_lookup": "l3dsr_fib_lookups_total"}
+        if name in events:
+            metric = events[name]
             between("%s packets" % name, (metric, frozenset({("interface", interface)})),
                     before["counters"][name]["packets"], counter["packets"])
             count += 1
