@@ -118,10 +118,14 @@ static struct next_hop_address *next_hop_resolve_all(struct next_hops *hops,
 {
 	struct next_hop_address *addresses =
 	    calloc(user_count ? user_count : 1, sizeof(*addresses));
+	struct resolve_cache *cache = resolve_cache_new();
 
 	*count = 0;
-	if (!addresses)
+	if (!addresses || !cache) {
+		free(addresses);
+		resolve_cache_free(cache);
 		return NULL;
+	}
 	for (size_t i = 0; i < user_count; i++) {
 		struct next_hop_address *entry;
 
@@ -129,12 +133,13 @@ static struct next_hop_address *next_hop_resolve_all(struct next_hops *hops,
 			continue;
 		entry = &addresses[(*count)++];
 		entry->address = users[i].address;
-		resolve_address(&hops->requests, &hops->conditions, &entry->address,
+		resolve_address(&hops->requests, &hops->conditions, cache, &entry->address,
 				&entry->answer);
 		next_hop_format(entry, entry->line, sizeof(entry->line));
 		if (strcmp(entry->line, next_hop_logged(hops, &entry->address)))
 			log_info("%s", entry->line);
 	}
+	resolve_cache_free(cache);
 	return addresses;
 }
 
