@@ -323,6 +323,45 @@ bool resolve_route_is_special(const struct nlmsghdr *header)
 	return route->rtm_family == AF_INET6 && route->rtm_src_len > 0;
 }
 
+bool resolve_route_prefix(const struct nlmsghdr *header, struct l3dsr_address *prefix,
+			  unsigned int *length)
+{
+	const struct rtmsg *route = mnl_nlmsg_get_payload(header);
+	const struct nlattr *attribute;
+	int family;
+
+	if (mnl_nlmsg_get_payload_len(header) < sizeof(*route))
+		return false;
+	family = route->rtm_family;
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	/* A default route has no RTA_DST: the whole family. */
+	memset(prefix, 0, sizeof(*prefix));
+	if (family == AF_INET)
+		prefix->words[2] = htonl(0xffff);
+	*length = route->rtm_dst_len + (family == AF_INET ? 96U : 0U);
+	if (*length > 128)
+		return false;
+	mnl_attr_for_each(attribute, header, sizeof(*route))
+	{
+		if (mnl_attr_get_type(attribute) == RTA_DST &&
+		    !resolve_read_address(attribute, family, prefix))
+			return false;
+	}
+	return true;
+}
+
+bool resolve_prefix_covers(const struct l3dsr_address *prefix, unsigned int length,
+			   const struct l3dsr_address *address)
+{
+	const uint8_t *a = (const uint8_t *)prefix, *b = (const uint8_t *)address;
+	unsigned int bytes = length / 8, bits = length % 8;
+
+	if (memcmp(a, b, bytes))
+		return false;
+	return !bits || ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
 static int resolve_on_special_route(const struct nlmsghdr *header, void *data)
 {
 	size_t *count = data;

@@ -69,6 +69,17 @@ int resolve_count_special_routes(struct netlink *netlink, enum resolve_family fa
 /* Whether a route message (an event) is a special route in the sense above. */
 bool resolve_route_is_special(const struct nlmsghdr *header);
 
+/*
+ * The destination prefix of a route message, in the maps' form (IPv4 v4-mapped, its length
+ * then counted over the 128 bits). Returns false when the message carries none that parses.
+ */
+bool resolve_route_prefix(const struct nlmsghdr *header, struct l3dsr_address *prefix,
+			  unsigned int *length);
+
+/* Whether ADDRESS is within PREFIX/LENGTH (as resolve_route_prefix gives them). */
+bool resolve_prefix_covers(const struct l3dsr_address *prefix, unsigned int length,
+			   const struct l3dsr_address *address);
+
 /* ADDRESS's answer under CONDITIONS (CACHE may be NULL). Kernel errors give a not-live answer
  * saying so. */
 void resolve_address(struct netlink *netlink, const struct resolve_conditions *conditions,
