@@ -294,16 +294,17 @@ int resolve_read_conditions(struct netlink *netlink, int ingress_ifindex,
 			    struct resolve_conditions *conditions)
 {
 	struct resolve_link ingress;
-	int result = resolve_get_link(netlink, ingress_ifindex, &ingress);
+	int link = resolve_get_link(netlink, ingress_ifindex, &ingress), result = 0;
 
 	conditions->ingress_ifindex = ingress_ifindex;
-	conditions->ingress_present = result != -ENODEV;
-	if (result == -ENODEV)
-		result = 0;
+	/* Gone is a state (the daemon waits for it to come back), not an error. */
+	conditions->ingress_present = link != -ENODEV;
+	if (link != -ENODEV)
+		result = link;
 	for (int family = 0; family < RESOLVE_FAMILIES; family++) {
 		int rules = resolve_read_rules(netlink, family, &conditions->custom_rules[family]);
 
-		conditions->forwarding[family] = !result && ingress.forwarding[family];
+		conditions->forwarding[family] = !link && ingress.forwarding[family];
 		if (!result)
 			result = rules;
 	}
