@@ -293,7 +293,10 @@ static int resolve_get_route(struct netlink *netlink, const struct resolve_condi
 	message->rtm_flags = RTM_F_FIB_MATCH;
 	mnl_attr_put(header, RTA_DST, length, destination);
 	/* IPv6 picks among routes of equal prefix and metric by the interface the packet came in
-	 * by, as bpf_fib_lookup does; an IPv4 input lookup would want a source address. */
+	 * by, as bpf_fib_lookup does; an IPv4 input lookup would want a source address. (While
+	 * net.ipv6.conf.all.forwarding is 0 this lookup also prefers, among such routes, one
+	 * whose neighbour is reachable, which the helper does not: a difference only for
+	 * several non-multipath routes of one prefix and metric.) */
 	if (length == 16)
 		mnl_attr_put_u32(header, RTA_IIF, (uint32_t)conditions->ingress_ifindex);
 	return netlink_call(netlink, header, resolve_on_route, route);
