@@ -7,9 +7,9 @@
 # the way the kernel would send it: to the router and with the MACs a capture on the routers
 # shows, with fib_lookup still (cache) or growing (kernel).
 #
-#   client eth0 ---- eth0 LB (l3dsrd lb, XDP) eth1 ---- eth0 R1 eth1 ---+
-#     |                                       eth2 ---- eth0 R2 eth1 ---+-- [switch] -- eth0 backend
-#     +-- eth1 ------------------------------------------------------------------------ eth1 (replies)
+#   client eth0 --- eth0 LB (l3dsrd lb) eth1 --- eth0 R1 eth1 --+
+#     |                                eth2 --- eth0 R2 eth1 --+-- [switch] -- eth0 backend
+#     +-- eth1 ----------------------------------------------------------------- eth1 (replies)
 #
 # The backend answers over its own link to the client (direct server return: the VIP is the
 # LB's own address, its replies cannot come back through it). The routers' eth0 run an XDP
@@ -26,11 +26,12 @@ R1_4=192.0.2.130 R1_6=2001:db8:11::2 R2_4=192.0.2.134 R2_6=2001:db8:12::2
 LB_R1_MAC=02:00:00:00:0a:01 LB_R2_MAC=02:00:00:00:0a:02
 R1_MAC=02:00:00:00:01:01 R1_NEW_MAC=02:00:00:00:01:99 R2_MAC=02:00:00:00:02:01
 BACKEND_NET4=198.51.100.0/24 BACKEND_NET6=2001:db8:2::/64
-TOPO_BACKEND_ADDR4=("$RIP4")
-TOPO_BACKEND_ADDR6=("$RIP6")
+# The one backend, as conf_lb names backends (tests/lib/topology.sh's topology_backend_lines).
+# shellcheck disable=SC2034
+TOPO_BACKEND_ADDR4=("$RIP4") TOPO_BACKEND_ADDR6=("$RIP6")
 
-# make_host NAME: a namespace of this run (tests/lib/topology.sh's sysctls: no rp_filter, no DAD, no
-# redirects), removed by the teardown; its name in NS_<NAME>.
+# make_host NAME: a namespace of this run (tests/lib/topology.sh's sysctls: no rp_filter, no
+# DAD, no redirects), removed by the teardown; its name in NS_<NAME>.
 make_host() {
 	local ns=l3d-$TOPO_TAG-$1
 	D_PLAIN_NS+=("$ns")
@@ -52,7 +53,7 @@ cable() {
 lb() { ip -n "$NS_LB" "$@"; }
 
 # The routes to the backends a routing daemon would keep: via R1 (metric 10), R2 as the backup
-# (metric 20); the neighbours resolved as traffic would have them.
+# (metric 20).
 lb_routes() {
 	lb route replace "$BACKEND_NET4" via "$R1_4" dev eth1 metric 10 &&
 		lb -6 route replace "$BACKEND_NET6" via "$R1_6" dev eth1 metric 10 &&
@@ -60,6 +61,7 @@ lb_routes() {
 		lb -6 route replace "$BACKEND_NET6" via "$R2_6" dev eth2 metric 20
 }
 
+# lb_resolve ADDRESS...: the LB's neighbour entries for them, resolved as traffic would.
 lb_resolve() {
 	local address
 	for address in "$@"; do
@@ -179,8 +181,14 @@ check_hops() {
 	check_hop "$1: IPv6" 6 "$3"
 }
 
-via_r1() { check_hops "$1" "$R1_4 dev eth1 lladdr $2 mtu 1500" "$R1_6 dev eth1 lladdr $2 mtu 1500"; }
-via_r2() { check_hops "$1" "$R2_4 dev eth2 lladdr $R2_MAC mtu 1500" "$R2_6 dev eth2 lladdr $R2_MAC mtu 1500"; }
+# via_r1 WHAT MAC, via_r2 WHAT, by_kernel WHAT REASON: the lines expected in both families.
+via_r1() {
+	check_hops "$1" "$R1_4 dev eth1 lladdr $2 mtu 1500" "$R1_6 dev eth1 lladdr $2 mtu 1500"
+}
+via_r2() {
+	check_hops "$1" "$R2_4 dev eth2 lladdr $R2_MAC mtu 1500" \
+		"$R2_6 dev eth2 lladdr $R2_MAC mtu 1500"
+}
 by_kernel() { check_hops "$1" "kernel FIB lookup ($2)" "kernel FIB lookup ($2)"; }
 
 # ---- where packets go ------------------------------------------------------------------------
@@ -211,21 +219,20 @@ went() {
 	echo "${out:-nowhere}"
 }
 
-# fib_lookups: the LB's fib_lookup counter (packets), then fib_no_neigh, as l3dsrctl shows them.
+# counters: the LB's fib_lookup and fib_no_neigh counters (packets), as l3dsrctl shows them.
 counters() {
-	daemon_ctl lb -j stats | daemon_json \
-		'"%d %d" % (j[0]["counters"]["fib_lookup"]["packets"], j[0]["counters"]["fib_no_neigh"]["packets"])'
+	daemon_ctl lb -j stats | daemon_json '" ".join(str(j[0]["counters"][name]["packets"])
+		for name in ("fib_lookup", "fib_no_neigh"))'
 }
 
-# send WHAT PORT EXPECTED...: a request of each family (IPv4 from PORT, IPv6 from PORT + 1) must
-# be answered and have left the LB as EXPECTED says (router, MACs; "r1|r2" either router, with
-# that router's MACs).
+# send WHAT PORT EXPECTED: a request of each family (IPv4 from PORT, IPv6 from PORT + 1) must be
+# answered and have left the LB once, as the extended regex EXPECTED says (router and MACs).
 send() {
 	local what=$1 port=$2 expected=$3 family answer where
 	for family in 4 6; do
 		answer=$(ask "$family" "$port")
 		where=$(went "$port")
-		if [ "$answer" = backend ] && grep -qxE "$expected" <<<"$where"; then
+		if [ "$answer" = backend ] && [[ $where =~ ^$expected$ ]]; then
 			e2e_ok "$what: IPv$family request answered; it left for $where"
 		else
 			e2e_fail "$what: IPv$family request answered, leaving as '$expected'" \
@@ -303,9 +310,10 @@ check_fib "eth1 up again: by the kept next hop" 0
 
 # ---- e. a multipath route --------------------------------------------------------------------
 hop_mark
-lb route replace "$BACKEND_NET4" metric 10 nexthop via "$R1_4" dev eth1 nexthop via "$R2_4" dev eth2 &&
-	lb -6 route del "$BACKEND_NET6" metric 10 &&
-	lb -6 route add "$BACKEND_NET6" metric 10 nexthop via "$R1_6" dev eth1 nexthop via "$R2_6" dev eth2 ||
+lb route replace "$BACKEND_NET4" metric 10 nexthop via "$R1_4" dev eth1 \
+	nexthop via "$R2_4" dev eth2 && lb -6 route del "$BACKEND_NET6" metric 10 &&
+	lb -6 route add "$BACKEND_NET6" metric 10 nexthop via "$R1_6" dev eth1 \
+	nexthop via "$R2_6" dev eth2 ||
 	e2e_fail "a multipath route via R1 and R2"
 by_kernel "multipath route" "multipath route"
 send "multipath route, first flow" 41050 "($TO_R1_NEW|$TO_R2)"
