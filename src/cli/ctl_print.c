@@ -1,5 +1,7 @@
 /* ctl_print.c: l3dsrctl's output, as text for people and as JSON (keys in l3dsrctl(8)). */
 #include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "src/common/address.h"
@@ -70,6 +72,22 @@ static void print_header_text(FILE *out, const struct ctl_instance *instance)
 	fprintf(out, "  configuration %s\n", instance->info.config_path);
 }
 
+/* "dev eth1 lladdr 00:00:5e:00:53:01 mtu 1500", or the FIB's part when it has none cached. */
+static void format_next_hop(const struct ctl_backend *backend, char *text, size_t size)
+{
+	const uint8_t *mac = backend->next_hop.dmac;
+	char name[IF_NAMESIZE];
+
+	if (!backend->has_next_hop) {
+		snprintf(text, size, "kernel FIB lookup");
+		return;
+	}
+	if (!if_indextoname(backend->next_hop.ifindex, name))
+		snprintf(name, sizeof(name), "%u", backend->next_hop.ifindex);
+	snprintf(text, size, "dev %s lladdr %02x:%02x:%02x:%02x:%02x:%02x mtu %u", name, mac[0],
+		 mac[1], mac[2], mac[3], mac[4], mac[5], backend->next_hop.mtu);
+}
+
 /* The width of the widest backend address, so that the columns line up. */
 static int backend_column_width(const struct ctl_instance *instance)
 {
@@ -132,6 +150,12 @@ void ctl_print_status_text(FILE *out, const struct ctl_instance *instance)
 				backend_state(backend), backend->slots,
 				(uint64_t)backend->traffic.packets, check[0] ? "  check: " : "",
 				check);
+			if (instance->info.role == ROLE_LB) {
+				char next_hop[96];
+
+				format_next_hop(backend, next_hop, sizeof(next_hop));
+				fprintf(out, "      next hop: %s\n", next_hop);
+			}
 		}
 	}
 }
@@ -147,6 +171,28 @@ static void json_header(struct json *json, const struct ctl_instance *instance)
 	json_field_string(json, "interface", instance->info.ifname);
 	json_field_uint(json, "ifindex", instance->info.ifindex);
 	json_field_string(json, "role", role_name(instance));
+}
+
+/* The next hop the program takes for it, or null: it asks the kernel's FIB per packet. */
+static void json_next_hop(struct json *json, const struct ctl_backend *backend)
+{
+	const uint8_t *mac = backend->next_hop.dmac;
+	char name[IF_NAMESIZE], lladdr[18];
+
+	json_key(json, "next_hop");
+	if (!backend->has_next_hop) {
+		json_null(json);
+		return;
+	}
+	json_begin_object(json);
+	json_field_uint(json, "ifindex", backend->next_hop.ifindex);
+	if (if_indextoname(backend->next_hop.ifindex, name))
+		json_field_string(json, "interface", name);
+	snprintf(lladdr, sizeof(lladdr), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	json_field_string(json, "lladdr", lladdr);
+	json_field_uint(json, "mtu", backend->next_hop.mtu);
+	json_end_object(json);
 }
 
 /* The last check of a backend whose VIP has one (keys in l3dsrctl(8)). */
@@ -250,6 +296,7 @@ void ctl_print_status_json(struct json *json, const struct ctl_instance *instanc
 					json_check(json, backend);
 				else
 					json_null(json);
+				json_next_hop(json, backend);
 				json_end_object(json);
 			}
 			json_end_array(json);

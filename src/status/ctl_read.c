@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/common/address.h"
 #include "src/common/counter_names.h"
 #include "src/status/ctl_read.h"
 #include "src/lb/lb_fingerprint.h"
@@ -205,6 +206,21 @@ static void read_health(const struct instance_maps *maps, struct ctl_backend *ba
 	    !memcmp(&backend->health.address, &backend->address, sizeof(backend->address));
 }
 
+/* BACKEND's next hop from next_hops (pinned; absent in an older program: none). */
+static void read_next_hop(const struct ctl_instance *instance, int next_hops,
+			  struct ctl_backend *backend)
+{
+	struct next_hop_entry entry;
+
+	if (next_hops < 0 || bpf_map_lookup_elem(next_hops, &backend->id, &entry))
+		return;
+	if (entry.live == NEXT_HOP_NONE || entry.ingress_ifindex != instance->info.ifindex ||
+	    !address_equal(&entry.address, &backend->address))
+		return;
+	backend->has_next_hop = true;
+	backend->next_hop = entry.copies[entry.live == NEXT_HOP_COPY1];
+}
+
 static int read_lb_backends(struct ctl_instance *instance, const struct instance_maps *maps)
 {
 	struct backend_info *backends = NULL;
@@ -212,9 +228,11 @@ static int read_lb_backends(struct ctl_instance *instance, const struct instance
 	uint32_t count = 0, traffic_count = 0;
 	__u32 *weights = NULL;
 	int fd = maps_open_pinned(instance->pin_dir, "backends"), result;
+	int next_hops;
 
 	if (fd < 0)
 		return fd;
+	next_hops = maps_open_pinned(instance->pin_dir, "next_hops");
 	count = maps_max_entries(fd);
 	backends = calloc(count + 1, sizeof(*backends));
 	weights = calloc(count + 1, sizeof(*weights));
@@ -253,12 +271,15 @@ static int read_lb_backends(struct ctl_instance *instance, const struct instance
 		    .traffic = id < traffic_count ? traffic[id] : (struct traffic_counter){0},
 		};
 		read_health(maps, &bigger[vip->backend_count - 1]);
+		read_next_hop(instance, next_hops, &bigger[vip->backend_count - 1]);
 		vip->fail_open |=
 		    bigger[vip->backend_count - 1].has_health &&
 		    (bigger[vip->backend_count - 1].health.flags & INSTANCE_HEALTH_F_FAIL_OPEN);
 	}
 	for (size_t i = 0; i < instance->vip_count && !result; i++)
 		count_slots(instance->pin_dir, &instance->vips[i]);
+	if (next_hops >= 0)
+		close(next_hops);
 	free(backends);
 	free(weights);
 	free(traffic);

@@ -21,6 +21,10 @@ struct ctl_backend {
 	 * backend. */
 	bool has_health;
 	struct instance_backend_health health;
+	/* lb: the next hop l3dsrd keeps for it (src/nexthop), when live and resolved for this
+	 * address and the instance's interface; else the program asks the FIB per packet. */
+	bool has_next_hop;
+	struct next_hop next_hop;
 };
 
 struct ctl_vip {
