@@ -191,6 +191,18 @@ via_r2() {
 }
 by_kernel() { check_hops "$1" "kernel FIB lookup ($2)" "kernel FIB lookup ($2)"; }
 
+# entry_is WHAT INTERFACE MAC: the backend's next_hops entry in both families, as l3dsrctl -j
+# status reads it from the pinned map: egress INTERFACE, neighbour MAC, MTU 1500; with
+# INTERFACE "-" none (the program asks the kernel).
+entry_is() {
+	local expected="None"
+	[ "$2" = - ] || expected="('$2', '$3', 1500)"
+	tap_json "$1: l3dsrctl -j status shows the backend's next hop as $expected" \
+		"$(daemon_ctl lb -j status)" '[(name, (lambda hop: hop and (hop.get("interface"),
+		hop["lladdr"], hop["mtu"]))(vip(j[0], name)["backends"][0]["next_hop"]) == '"$expected"')
+		for name in ("udp4", "udp6")]'
+}
+
 # ---- where packets go ------------------------------------------------------------------------
 
 # ask FAMILY PORT: one UDP request from source port PORT to the VIP; the backend's name, or LOST.
@@ -267,6 +279,7 @@ check_fib() {
 # ---- a. at start: the route's next hop, R1 ---------------------------------------------------
 HOP_MARK=([4]=0 [6]=0)
 via_r1 "at start" "$R1_MAC"
+entry_is "at start" eth1 "$R1_MAC"
 send "at start" 41000 "$TO_R1"
 check_fib "at start: two requests by the kept next hop" 0
 
@@ -276,6 +289,7 @@ lb route replace "$BACKEND_NET4" via "$R2_4" dev eth2 metric 10 &&
 	lb -6 route replace "$BACKEND_NET6" via "$R2_6" dev eth2 metric 10 ||
 	e2e_fail "ip route replace ... via R2"
 via_r2 "route replaced, via R2"
+entry_is "route via R2" eth2 "$R2_MAC"
 send "route via R2" 41010 "$TO_R2"
 check_fib "route via R2: by the kept next hop" 0
 hop_mark
@@ -316,6 +330,7 @@ lb route replace "$BACKEND_NET4" metric 10 nexthop via "$R1_4" dev eth1 \
 	nexthop via "$R2_6" dev eth2 ||
 	e2e_fail "a multipath route via R1 and R2"
 by_kernel "multipath route" "multipath route"
+entry_is "multipath route" -
 send "multipath route, first flow" 41050 "($TO_R1_NEW|$TO_R2)"
 send "multipath route, second flow" 41052 "($TO_R1_NEW|$TO_R2)"
 check_fib "multipath route: four requests, each asked of the kernel" 4
