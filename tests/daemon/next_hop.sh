@@ -65,7 +65,7 @@ lb_routes() {
 lb_resolve() {
 	local address
 	for address in "$@"; do
-		ip netns exec "$NS_LB" ping -c 1 -W 2 "$address" >/dev/null || return 1
+		ip netns exec "$NS_LB" ping -c 1 -i 0.2 -w 5 "$address" >/dev/null || return 1
 	done
 }
 
