@@ -24,7 +24,8 @@ ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o 
 	announce/announce.o)
 DEPS_BUILD += libmnl-dev
 # The LB's next-hop cache (src/nexthop): next_hops kept from rtnetlink, over src/netlink. The
-# benchmark links it too (next_hops_fill).
+# benchmark links it too (next_hops_fill), with $(L3DSR_LIB_OBJECTS), $(MNL_LIBS),
+# $(SYSTEMD_LIBS) and $(LIBBPF_LIBS).
 NEXT_HOP_OBJECTS := $(addprefix $(BUILD)/src/,nexthop/next_hop.o nexthop/next_hop_map.o \
 	nexthop/resolve.o netlink/netlink.o)
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl)

@@ -118,10 +118,14 @@ static struct next_hop_address *next_hop_resolve_all(struct next_hops *hops,
 {
 	struct next_hop_address *addresses =
 	    calloc(user_count ? user_count : 1, sizeof(*addresses));
+	struct resolve_cache *cache = resolve_cache_new();
 
 	*count = 0;
-	if (!addresses)
+	if (!addresses || !cache) {
+		free(addresses);
+		resolve_cache_free(cache);
 		return NULL;
+	}
 	for (size_t i = 0; i < user_count; i++) {
 		struct next_hop_address *entry;
 
@@ -129,12 +133,13 @@ static struct next_hop_address *next_hop_resolve_all(struct next_hops *hops,
 			continue;
 		entry = &addresses[(*count)++];
 		entry->address = users[i].address;
-		resolve_address(&hops->requests, &hops->conditions, &entry->address,
+		resolve_address(&hops->requests, &hops->conditions, cache, &entry->address,
 				&entry->answer);
 		next_hop_format(entry, entry->line, sizeof(entry->line));
 		if (strcmp(entry->line, next_hop_logged(hops, &entry->address)))
 			log_info("%s", entry->line);
 	}
+	resolve_cache_free(cache);
 	return addresses;
 }
 
@@ -266,6 +271,24 @@ static bool next_hop_neighbour_followed(const struct next_hops *hops, const stru
 	return false;
 }
 
+/*
+ * Whether a route event can change an answer: a route whose prefix holds no backend address
+ * takes part in no lookup for one (a full routing table's churn then costs no refresh). The
+ * route's next hop going link down raises no route event but a link event, which refreshes.
+ */
+static bool next_hop_route_followed(const struct next_hops *hops, const struct nlmsghdr *header)
+{
+	struct l3dsr_address prefix;
+	unsigned int length;
+
+	if (!resolve_route_prefix(header, &prefix, &length))
+		return true;
+	for (size_t i = 0; i < hops->address_count; i++)
+		if (resolve_prefix_covers(&prefix, length, &hops->addresses[i].address))
+			return true;
+	return false;
+}
+
 static int next_hop_on_event(const struct nlmsghdr *header, void *data)
 {
 	struct next_hops *hops = data;
@@ -284,8 +307,10 @@ static int next_hop_on_event(const struct nlmsghdr *header, void *data)
 
 			hops->recount[route->rtm_family == AF_INET ? RESOLVE_IPV4 : RESOLVE_IPV6] =
 			    true;
+			hops->refresh_due = true;
+		} else if (next_hop_route_followed(hops, header)) {
+			hops->refresh_due = true;
 		}
-		hops->refresh_due = true;
 		break;
 	default:
 		hops->refresh_due = true;

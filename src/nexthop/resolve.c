@@ -18,6 +18,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -66,6 +67,35 @@ struct resolve_neighbour {
 	bool has_lladdr;
 	uint8_t lladdr[ETH_ALEN];
 };
+
+/* Enough for the links and gateways of any LB; past it, requests are simply not cached. */
+#define RESOLVE_CACHE_ENTRIES 32
+
+struct resolve_cache {
+	struct {
+		int ifindex;
+		int result;
+		struct resolve_link link;
+	} links[RESOLVE_CACHE_ENTRIES];
+	size_t link_count;
+	struct {
+		int ifindex;
+		struct l3dsr_address address;
+		int result;
+		struct resolve_neighbour neighbour;
+	} neighbours[RESOLVE_CACHE_ENTRIES];
+	size_t neighbour_count;
+};
+
+struct resolve_cache *resolve_cache_new(void)
+{
+	return calloc(1, sizeof(struct resolve_cache));
+}
+
+void resolve_cache_free(struct resolve_cache *cache)
+{
+	free(cache);
+}
 
 enum resolve_family resolve_family_of(const struct l3dsr_address *address)
 {
@@ -293,6 +323,45 @@ bool resolve_route_is_special(const struct nlmsghdr *header)
 	return route->rtm_family == AF_INET6 && route->rtm_src_len > 0;
 }
 
+bool resolve_route_prefix(const struct nlmsghdr *header, struct l3dsr_address *prefix,
+			  unsigned int *length)
+{
+	const struct rtmsg *route = mnl_nlmsg_get_payload(header);
+	const struct nlattr *attribute;
+	int family;
+
+	if (mnl_nlmsg_get_payload_len(header) < sizeof(*route))
+		return false;
+	family = route->rtm_family;
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	/* A default route has no RTA_DST: the whole family. */
+	memset(prefix, 0, sizeof(*prefix));
+	if (family == AF_INET)
+		prefix->words[2] = htonl(0xffff);
+	*length = route->rtm_dst_len + (family == AF_INET ? 96U : 0U);
+	if (*length > 128)
+		return false;
+	mnl_attr_for_each(attribute, header, sizeof(*route))
+	{
+		if (mnl_attr_get_type(attribute) == RTA_DST &&
+		    !resolve_read_address(attribute, family, prefix))
+			return false;
+	}
+	return true;
+}
+
+bool resolve_prefix_covers(const struct l3dsr_address *prefix, unsigned int length,
+			   const struct l3dsr_address *address)
+{
+	const uint8_t *a = (const uint8_t *)prefix, *b = (const uint8_t *)address;
+	unsigned int bytes = length / 8, bits = length % 8;
+
+	if (memcmp(a, b, bytes))
+		return false;
+	return !bits || ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
 static int resolve_on_special_route(const struct nlmsghdr *header, void *data)
 {
 	size_t *count = data;
@@ -419,6 +488,49 @@ static int resolve_get_neighbour(struct netlink *netlink, int ifindex,
 	return netlink_call(netlink, header, resolve_on_neighbour, neighbour);
 }
 
+static int resolve_cached_link(struct netlink *netlink, struct resolve_cache *cache, int ifindex,
+			       struct resolve_link *link)
+{
+	int result;
+
+	for (size_t i = 0; cache && i < cache->link_count; i++) {
+		if (cache->links[i].ifindex == ifindex) {
+			*link = cache->links[i].link;
+			return cache->links[i].result;
+		}
+	}
+	result = resolve_get_link(netlink, ifindex, link);
+	if (cache && cache->link_count < RESOLVE_CACHE_ENTRIES) {
+		cache->links[cache->link_count].ifindex = ifindex;
+		cache->links[cache->link_count].result = result;
+		cache->links[cache->link_count++].link = *link;
+	}
+	return result;
+}
+
+static int resolve_cached_neighbour(struct netlink *netlink, struct resolve_cache *cache,
+				    int ifindex, const struct l3dsr_address *address,
+				    struct resolve_neighbour *neighbour)
+{
+	int result;
+
+	for (size_t i = 0; cache && i < cache->neighbour_count; i++) {
+		if (cache->neighbours[i].ifindex == ifindex &&
+		    address_equal(&cache->neighbours[i].address, address)) {
+			*neighbour = cache->neighbours[i].neighbour;
+			return cache->neighbours[i].result;
+		}
+	}
+	result = resolve_get_neighbour(netlink, ifindex, address, neighbour);
+	if (cache && cache->neighbour_count < RESOLVE_CACHE_ENTRIES) {
+		cache->neighbours[cache->neighbour_count].ifindex = ifindex;
+		cache->neighbours[cache->neighbour_count].address = *address;
+		cache->neighbours[cache->neighbour_count].result = result;
+		cache->neighbours[cache->neighbour_count++].neighbour = *neighbour;
+	}
+	return result;
+}
+
 /*
  * The MTU to hold the cache to: never above what bpf_fib_lookup compares the datagram with, so
  * that every datagram the cache takes is one the lookup would have forwarded. The lookup takes
@@ -504,7 +616,8 @@ static bool resolve_conditions_hold(const struct resolve_conditions *conditions,
 }
 
 void resolve_address(struct netlink *netlink, const struct resolve_conditions *conditions,
-		     const struct l3dsr_address *address, struct resolve_answer *answer)
+		     struct resolve_cache *cache, const struct l3dsr_address *address,
+		     struct resolve_answer *answer)
 {
 	enum resolve_family family = resolve_family_of(address);
 	struct resolve_route route;
@@ -524,7 +637,7 @@ void resolve_address(struct netlink *netlink, const struct resolve_conditions *c
 	/* From here on a change of this neighbour changes the answer. */
 	answer->neighbour_ifindex = route.oif;
 	answer->neighbour = answer->via;
-	if (resolve_get_link(netlink, route.oif, &link)) {
+	if (resolve_cached_link(netlink, cache, route.oif, &link)) {
 		answer->reason = "link down";
 		return;
 	}
@@ -537,7 +650,7 @@ void resolve_address(struct netlink *netlink, const struct resolve_conditions *c
 		answer->reason = "link down";
 		return;
 	}
-	result = resolve_get_neighbour(netlink, route.oif, &answer->via, &neighbour);
+	result = resolve_cached_neighbour(netlink, cache, route.oif, &answer->via, &neighbour);
 	if (result || !neighbour.found || !(neighbour.state & RESOLVE_NUD_VALID) ||
 	    !neighbour.has_lladdr) {
 		answer->reason = "neighbour not resolved";

@@ -44,6 +44,15 @@ struct resolve_answer {
 	struct l3dsr_address neighbour;
 };
 
+/*
+ * What many addresses of one refresh share (the egress links, the gateways' neighbours), asked
+ * of the kernel once per refresh: a snapshot as consistent as asking for each address, and
+ * a few requests instead of three per address behind one gateway.
+ */
+struct resolve_cache;
+struct resolve_cache *resolve_cache_new(void);
+void resolve_cache_free(struct resolve_cache *cache);
+
 enum resolve_family resolve_family_of(const struct l3dsr_address *address);
 
 /*
@@ -60,8 +69,21 @@ int resolve_count_special_routes(struct netlink *netlink, enum resolve_family fa
 /* Whether a route message (an event) is a special route in the sense above. */
 bool resolve_route_is_special(const struct nlmsghdr *header);
 
-/* ADDRESS's answer under CONDITIONS. Kernel errors give a not-live answer saying so. */
+/*
+ * The destination prefix of a route message, in the maps' form (IPv4 v4-mapped, its length
+ * then counted over the 128 bits). Returns false when the message carries none that parses.
+ */
+bool resolve_route_prefix(const struct nlmsghdr *header, struct l3dsr_address *prefix,
+			  unsigned int *length);
+
+/* Whether ADDRESS is within PREFIX/LENGTH (as resolve_route_prefix gives them). */
+bool resolve_prefix_covers(const struct l3dsr_address *prefix, unsigned int length,
+			   const struct l3dsr_address *address);
+
+/* ADDRESS's answer under CONDITIONS (CACHE may be NULL). Kernel errors give a not-live answer
+ * saying so. */
 void resolve_address(struct netlink *netlink, const struct resolve_conditions *conditions,
-		     const struct l3dsr_address *address, struct resolve_answer *answer);
+		     struct resolve_cache *cache, const struct l3dsr_address *address,
+		     struct resolve_answer *answer);
 
 #endif /* L3DSR_NEXT_HOP_RESOLVE_H */
