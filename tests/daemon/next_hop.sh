@@ -295,6 +295,16 @@ check_fib "route via R2: by the kept next hop" 0
 hop_mark
 lb_routes || e2e_fail "ip route replace ... via R1 again"
 via_r1 "route back via R1" "$R1_MAC"
+# A route of its own for the backend, more specific than the one via R1, then gone again.
+hop_mark
+lb route add "$RIP4/32" via "$R2_4" dev eth2 && lb -6 route add "$RIP6/128" via "$R2_6" dev eth2 ||
+	e2e_fail "ip route add BACKEND/32 (/128) via R2"
+via_r2 "a more specific route via R2"
+send "a more specific route via R2" 41014 "$TO_R2"
+check_fib "a more specific route via R2: by the kept next hop" 0
+hop_mark
+lb route del "$RIP4/32" && lb -6 route del "$RIP6/128" || e2e_fail "the /32 (/128) deleted"
+via_r1 "the more specific route gone" "$R1_MAC"
 
 # ---- c. R1 changes its MAC -------------------------------------------------------------------
 hop_mark
