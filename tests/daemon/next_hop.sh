@@ -2,10 +2,11 @@
 # next_hop.sh: l3dsrd's next-hop cache (src/nexthop; next_hops in bpf/l3dsr_common.h) on a real
 # LB with two ways to its backend. The LB's program takes a backend's next hop from next_hops
 # when l3dsrd keeps one there, and asks bpf_fib_lookup otherwise (counted fib_lookup). For each
-# change of the kernel's routes, neighbours, links and rules below, the daemon must log the
-# backend's new next hop (or why the kernel is asked instead), and the next packet must leave
-# the way the kernel would send it: to the router and with the MACs a capture on the routers
-# shows, with fib_lookup still (cache) or growing (kernel).
+# change of the kernel's routes, neighbours, links and rules below, and a reload that names
+# another backend address, the daemon must log the backend's new next hop (or why the kernel is
+# asked instead), and the next packet must leave the way the kernel would send it: to the router
+# and with the MACs a capture on the routers shows, with fib_lookup still (cache) or growing
+# (kernel).
 #
 #   client eth0 --- eth0 LB (l3dsrd lb) eth1 --- eth0 R1 eth1 --+
 #     |                                eth2 --- eth0 R2 eth1 --+-- [switch] -- eth0 backend
@@ -20,15 +21,18 @@ set -u
 daemon_setup_plain
 
 RIP4=198.51.100.11 RIP6=2001:db8:2::11
+# A second address of the backend host, which the LB's configuration names instead at the end.
+RIP4_OTHER=198.51.100.12 RIP6_OTHER=2001:db8:2::12
 CLIENT4=203.0.113.100 CLIENT6=2001:db8:1::100
 LB4=203.0.113.10 LB6=2001:db8:1::10
 R1_4=192.0.2.130 R1_6=2001:db8:11::2 R2_4=192.0.2.134 R2_6=2001:db8:12::2
 LB_R1_MAC=02:00:00:00:0a:01 LB_R2_MAC=02:00:00:00:0a:02
 R1_MAC=02:00:00:00:01:01 R1_NEW_MAC=02:00:00:00:01:99 R2_MAC=02:00:00:00:02:01
 BACKEND_NET4=198.51.100.0/24 BACKEND_NET6=2001:db8:2::/64
-# The one backend, as conf_lb names backends (tests/lib/topology.sh's topology_backend_lines).
+# The backend addresses as conf_lb names them (1, 2: tests/lib/topology.sh's
+# topology_backend_lines).
 # shellcheck disable=SC2034
-TOPO_BACKEND_ADDR4=("$RIP4") TOPO_BACKEND_ADDR6=("$RIP6")
+TOPO_BACKEND_ADDR4=("$RIP4" "$RIP4_OTHER") TOPO_BACKEND_ADDR6=("$RIP6" "$RIP6_OTHER")
 
 # make_host NAME: a namespace of this run (tests/lib/topology.sh's sysctls: no rp_filter, no
 # DAD, no redirects), removed by the teardown; its name in NS_<NAME>.
@@ -112,6 +116,7 @@ build() {
 	ip netns exec "$NS_BACKEND" sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore;
 		echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
 	topology_addresses "$NS_BACKEND" eth0 "$RIP4/24" "$RIP6/64" &&
+		topology_addresses "$NS_BACKEND" eth0 "$RIP4_OTHER/24" "$RIP6_OTHER/64" &&
 		topology_addresses "$NS_BACKEND" lo "$TOPO_VIP4/32" "$TOPO_VIP6/128" &&
 		topology_addresses "$NS_BACKEND" eth1 203.0.113.130/30 2001:db8:5::2/64 &&
 		ip -n "$NS_BACKEND" route add 203.0.113.0/25 via 203.0.113.129 &&
@@ -123,8 +128,12 @@ e2e_must "setup: client, LB, two routers, a switch and a backend in namespaces" 
 ip netns exec "$NS_BACKEND" "$D_PYTHON" "$D_LIB/udp_echo.py" --name backend --port "$D_UDP_PORT" \
 	"$TOPO_VIP4" "$TOPO_VIP6" >>"$TOPO_DIR/udp-backend.log" 2>&1 </dev/null &
 topology_track_pid $!
-conf_lb --global "hash-seed = 0" --vip "udp4:4:udp:$D_UDP_PORT:12" \
-	--vip "udp6:6:udp:$D_UDP_PORT:13" --line "check = none" 1 >"$TOPO_DIR/lb.conf"
+# lb_config BACKEND: the LB's two UDP VIPs with backend address BACKEND (1 or 2), no checks.
+lb_config() {
+	conf_lb --global "hash-seed = 0" --vip "udp4:4:udp:$D_UDP_PORT:12" \
+		--vip "udp6:6:udp:$D_UDP_PORT:13" --line "check = none" "$1" >"$TOPO_DIR/lb.conf"
+}
+lb_config 1
 conf_backend udp4:4:12 udp6:6:13 >"$TOPO_DIR/backend.conf"
 daemon_start_ready backend "$NS_BACKEND" backend eth0 "$TOPO_DIR/backend.conf" ||
 	e2e_bail "l3dsrd --role backend: READY=1" "$D_ERROR"
@@ -138,6 +147,8 @@ e2e_ok "l3dsrd ready on the LB (eth0) and on the backend"
 
 LB_LOG=$(daemon_log lb)
 declare -A HOP_MARK=()
+# The backend address the LB's configuration names, of each family.
+declare -A BACKEND=([4]=$RIP4 [6]=$RIP6)
 
 # hop_lines ADDRESS: the daemon's "next hop of backend ADDRESS: ..." lines, without the prefix.
 hop_lines() {
@@ -146,15 +157,14 @@ hop_lines() {
 
 # hop_mark: what the daemon said so far; hop_wait then waits for something said after it.
 hop_mark() {
-	HOP_MARK[4]=$(hop_lines "$RIP4" | wc -l)
-	HOP_MARK[6]=$(hop_lines "$RIP6" | wc -l)
+	HOP_MARK[4]=$(hop_lines "${BACKEND[4]}" | wc -l)
+	HOP_MARK[6]=$(hop_lines "${BACKEND[6]}" | wc -l)
 }
 
 # hop_wait FAMILY TEXT: waits (5 s) until the daemon has logged a next hop for the backend
 # after hop_mark, the last one TEXT. HOP_SAID: its lines since the mark.
 hop_wait() {
-	local address=$RIP4 deadline=$((SECONDS + 5))
-	[ "$1" = 6 ] && address=$RIP6
+	local address=${BACKEND[$1]} deadline=$((SECONDS + 5))
 	while :; do
 		HOP_SAID=$(hop_lines "$address" | tail -n +$((HOP_MARK[$1] + 1)))
 		[ -n "$HOP_SAID" ] && [ "${HOP_SAID##*$'\n'}" = "$2" ] && return 0
@@ -165,8 +175,7 @@ hop_wait() {
 
 # check_hop WHAT FAMILY TEXT: a TAP line for hop_wait.
 check_hop() {
-	local address=$RIP4
-	[ "$2" = 6 ] && address=$RIP6
+	local address=${BACKEND[$2]}
 	if hop_wait "$2" "$3"; then
 		e2e_ok "$1: logged 'next hop of backend $address: $3'"
 	else
@@ -214,14 +223,14 @@ ask() {
 	awk '{ print $3 }' "$log"
 }
 
-# went PORT: where the request from PORT left the LB: "ROUTER SOURCE_MAC > DESTINATION_MAC" for
-# each router whose capture holds it (waits 2 s for one).
+# went PORT ADDRESS: where the request from PORT, rewritten to backend ADDRESS, left the LB:
+# "ROUTER SOURCE_MAC > DESTINATION_MAC" for each router whose capture holds it (waits 2 s).
 went() {
 	local tries=20 router out
 	while :; do
 		out=
 		for router in r1 r2; do
-			out+=$(tcpdump -n -e -r "$TOPO_DIR/$router.pcap" "udp src port $1" 2>/dev/null |
+			out+=$(tcpdump -n -e -r "$TOPO_DIR/$router.pcap" "udp src port $1 and dst host $2" 2>/dev/null |
 				awk -v router="$router" '{ sub(",", "", $4); print router, $2, ">", $4 }')
 		done
 		[ -n "$out" ] && break
@@ -238,14 +247,15 @@ counters() {
 }
 
 # send WHAT PORT EXPECTED: a request of each family (IPv4 from PORT, IPv6 from PORT + 1) must be
-# answered and have left the LB once, as the extended regex EXPECTED says (router and MACs).
+# answered and have left the LB once, to the configured backend address, as the extended regex
+# EXPECTED says (router and MACs).
 send() {
 	local what=$1 port=$2 expected=$3 family answer where
 	for family in 4 6; do
 		answer=$(ask "$family" "$port")
-		where=$(went "$port")
+		where=$(went "$port" "${BACKEND[$family]}")
 		if [ "$answer" = backend ] && [[ $where =~ ^$expected$ ]]; then
-			e2e_ok "$what: IPv$family request answered; it left for $where"
+			e2e_ok "$what: IPv$family request answered; it left for $where (to ${BACKEND[$family]})"
 		else
 			e2e_fail "$what: IPv$family request answered, leaving as '$expected'" \
 				"answer: ${answer:-none}" "captured on the routers: $where"
@@ -375,5 +385,14 @@ check_fib "R1 not resolved: passed to the kernel" 2 2
 via_r1 "R1 resolved by the kernel" "$R1_NEW_MAC"
 send "R1 resolved again" 41080 "$TO_R1_NEW"
 check_fib "R1 resolved again: by the kept next hop" 0
+
+# ---- h. the configuration names another backend address (reload) ----------------------------
+BACKEND=([4]=$RIP4_OTHER [6]=$RIP6_OTHER)
+hop_mark
+lb_config 2
+daemon_reload lb || e2e_fail "l3dsrd lb reloaded with backend $RIP4_OTHER / $RIP6_OTHER"
+via_r1 "reloaded with another backend address" "$R1_NEW_MAC"
+send "reloaded with another backend address" 41090 "$TO_R1_NEW"
+check_fib "reloaded with another backend address: by its kept next hop" 0
 
 e2e_finish
