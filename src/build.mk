@@ -27,7 +27,7 @@ DEPS_BUILD += libmnl-dev
 # benchmark links it too (next_hops_fill), with $(L3DSR_LIB_OBJECTS), $(MNL_LIBS),
 # $(SYSTEMD_LIBS) and $(LIBBPF_LIBS).
 NEXT_HOP_OBJECTS := $(addprefix $(BUILD)/src/,nexthop/next_hop.o nexthop/next_hop_map.o \
-	nexthop/resolve.o netlink/netlink.o)
+	nexthop/resolve.o nexthop/resolve_conditions.o netlink/netlink.o)
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl)
 MNL_LIBS = $(shell pkg-config --libs libmnl)
 $(ANNOUNCE_OBJECTS) $(NEXT_HOP_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o \

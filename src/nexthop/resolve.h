@@ -1,8 +1,7 @@
 /*
  * resolve.h: the next hop bpf_fib_lookup would answer for a packet to one address that came in
- * by a given interface, asked of the kernel by rtnetlink (route, neighbour, link), and the
- * conditions under which that answer depends on the destination alone (rules, source-specific
- * and TOS routes, forwarding).
+ * by a given interface, asked of the kernel by rtnetlink (route, neighbour, link), under the
+ * conditions of resolve_conditions.h.
  */
 #ifndef L3DSR_NEXT_HOP_RESOLVE_H
 #define L3DSR_NEXT_HOP_RESOLVE_H
@@ -13,24 +12,7 @@
 
 #include "bpf/l3dsr_common.h"
 #include "src/netlink/netlink.h"
-
-/* Index of a family in the per-family arrays below. */
-enum resolve_family {
-	RESOLVE_IPV4,
-	RESOLVE_IPV6,
-	RESOLVE_FAMILIES,
-};
-
-/* What holds for every address of a family, read once per refresh. */
-struct resolve_conditions {
-	int ingress_ifindex;
-	bool ingress_present; /* the interface exists (it may be gone, to be created again) */
-	bool forwarding[RESOLVE_FAMILIES];   /* on the ingress interface */
-	bool custom_rules[RESOLVE_FAMILIES]; /* policy-routing rules beyond the defaults */
-	/* IPv4 routes with a TOS, IPv6 routes with a source prefix (any table): counted by
-	 * resolve_count_special_routes. */
-	size_t special_routes[RESOLVE_FAMILIES];
-};
+#include "src/nexthop/resolve_conditions.h"
 
 /* One address's answer. */
 struct resolve_answer {
@@ -55,30 +37,16 @@ void resolve_cache_free(struct resolve_cache *cache);
 
 enum resolve_family resolve_family_of(const struct l3dsr_address *address);
 
-/*
- * Reads CONDITIONS for INGRESS_IFINDEX: forwarding and the rules of both families (the special
- * route counts are left as they are). Returns 0 or -errno.
- */
-int resolve_read_conditions(struct netlink *netlink, int ingress_ifindex,
-			    struct resolve_conditions *conditions);
+/* The per-interface forwarding setting of both families (the helper's check), or -errno
+ * (-ENODEV: no such interface). */
+int resolve_forwarding(struct netlink *netlink, int ifindex, bool forwarding[RESOLVE_FAMILIES]);
 
-/* Counts FAMILY's special routes (see above) by a dump of every table. Returns 0 or -errno. */
-int resolve_count_special_routes(struct netlink *netlink, enum resolve_family family,
-				 size_t *count);
+/* AF_INET or AF_INET6. */
+int resolve_socket_family(enum resolve_family family);
 
-/* Whether a route message (an event) is a special route in the sense above. */
-bool resolve_route_is_special(const struct nlmsghdr *header);
-
-/*
- * The destination prefix of a route message, in the maps' form (IPv4 v4-mapped, its length
- * then counted over the 128 bits). Returns false when the message carries none that parses.
- */
-bool resolve_route_prefix(const struct nlmsghdr *header, struct l3dsr_address *prefix,
-			  unsigned int *length);
-
-/* Whether ADDRESS is within PREFIX/LENGTH (as resolve_route_prefix gives them). */
-bool resolve_prefix_covers(const struct l3dsr_address *prefix, unsigned int length,
-			   const struct l3dsr_address *address);
+/* An address attribute of FAMILY (AF_INET: 4 bytes) into the maps' form; false if malformed. */
+bool resolve_read_address(const struct nlattr *attribute, int family,
+			  struct l3dsr_address *address);
 
 /* ADDRESS's answer under CONDITIONS (CACHE may be NULL). Kernel errors give a not-live answer
  * saying so. */
