@@ -43,15 +43,15 @@ daemon_teardown() {
 	for pid in "${D_PID[@]}" "${D_STREAM_PID[@]}" "${D_NOTIFY_PID[@]}"; do
 		topology_reap "$pid"
 	done
-	for name in "${D_PLAIN_NS[@]}"; do
-		ip netns del "$name" 2>/dev/null
-	done
-	if ((TOPO_UP)); then
-		topology_down
-	elif [ -n "${TOPO_DIR:-}" ]; then
+	# The topology; without it (daemon_setup_plain) the processes topology_track_pid was given.
+	topology_down
+	if [ -n "${TOPO_DIR:-}" ] && [ -d "$TOPO_DIR" ]; then
 		umount "$TOPO_DIR/bpffs" 2>/dev/null
 		rm -rf "$TOPO_DIR"
 	fi
+	for name in "${D_PLAIN_NS[@]}"; do
+		ip netns del "$name" 2>/dev/null
+	done
 }
 
 daemon_check_built() {

@@ -31,3 +31,8 @@ def c_address(text):
     if address.version == 4:
         address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
     return "TEST_ADDRESS(%s)" % ", ".join("0x%02x" % byte for byte in address.packed)
+
+
+def c_mac(text):
+    """A uint8_t[6] initialiser of a MAC written aa:bb:cc:dd:ee:ff."""
+    return "{%s}" % ", ".join("0x" + byte for byte in text.split(":"))

@@ -31,6 +31,24 @@ struct fixture_counter {
 	uint64_t bytes;
 };
 
+/* One copy of a next_hops entry; INTERFACE is a link of topology.ip ("{ingress}", "{other}",
+ * "nox"). */
+struct fixture_next_hop_copy {
+	const char *interface;
+	uint32_t mtu;
+	uint8_t dmac[6];
+	uint8_t smac[6];
+};
+
+/* The next_hops entry (bpf/l3dsr_common.h) of backend BACKEND_ID while a row runs. */
+struct fixture_next_hop {
+	uint32_t backend_id;
+	struct l3dsr_address address;
+	const char *ingress; /* the link the entry is valid for packets from */
+	uint32_t live;
+	struct fixture_next_hop_copy copies[2];
+};
+
 struct fixture {
 	const char *what;
 	enum fixture_program program;
@@ -49,6 +67,8 @@ struct fixture {
 	int flow_table;		 /* LB rows: LB_SETTINGS_F_FLOW_TABLE while the row runs */
 	size_t counter_count;
 	const struct fixture_counter *counters;
+	const struct fixture_next_hop
+	    *next_hop; /* LB rows: written before, cleared after; or NULL */
 };
 
 extern const struct fixture fixture_rows[];

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 
 #include "fixture.h"
 #include "harness.h"
@@ -162,6 +164,56 @@ static int output_check(const struct fixture *row, const struct harness_result *
 	return 0;
 }
 
+/* A link of topology.ip by its name there: {ingress} and {other} are this run's (netns.sh). */
+static unsigned int link_ifindex(const char *link)
+{
+	const char *name = link;
+	unsigned int ifindex;
+
+	if (!strcmp(link, "{ingress}"))
+		name = getenv("L3DSR_DP_INGRESS");
+	else if (!strcmp(link, "{other}"))
+		name = getenv("L3DSR_DP_OTHER");
+	ifindex = name ? if_nametoindex(name) : 0;
+	if (!ifindex)
+		fail_msg("link %s (%s): no such interface in this namespace", link,
+			 name ? name : "unset");
+	return ifindex;
+}
+
+/* Writes the row's next_hops entry as l3dsrd would; a zeroed entry (live = NEXT_HOP_NONE) when
+ * CLEAR. */
+static void next_hop_write(const struct fixture_next_hop *fixture, bool clear)
+{
+	struct next_hop_entry entry;
+	int fd = harness_map_fd(&lb_harness, "next_hops");
+
+	memset(&entry, 0, sizeof(entry));
+	if (!clear) {
+		entry.address = fixture->address;
+		entry.ingress_ifindex = link_ifindex(fixture->ingress);
+		entry.live = fixture->live;
+		for (size_t i = 0; i < 2; i++) {
+			entry.copies[i].ifindex = link_ifindex(fixture->copies[i].interface);
+			entry.copies[i].mtu = fixture->copies[i].mtu;
+			memcpy(entry.copies[i].dmac, fixture->copies[i].dmac, 6);
+			memcpy(entry.copies[i].smac, fixture->copies[i].smac, 6);
+		}
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, &fixture->backend_id, &entry, BPF_ANY), 0);
+}
+
+/* After every row, also a failed one: the next rows find no entry but their own. */
+static int row_teardown(void **state)
+{
+	const struct fixture *row = *state;
+
+	if (row->next_hop)
+		next_hop_write(row->next_hop, true);
+	return 0;
+}
+
 static void row_run(const struct fixture *row)
 {
 	const struct harness *harness = row->program == FIXTURE_LB ? &lb_harness : &backend_harness;
@@ -174,6 +226,8 @@ static void row_run(const struct fixture *row)
 		assert_int_equal(test_config_set_lb_settings(harness, scenario_config.hash_seed,
 							     row->flow_table),
 				 0);
+	if (row->next_hop)
+		next_hop_write(row->next_hop, false);
 	counters_read(harness, row, before);
 	assert_int_equal(harness_run(harness, row->input, row->input_length, &result), 0);
 	counters_read(harness, row, after);
@@ -249,6 +303,7 @@ int main(void)
 	for (i = 0; i < fixture_row_count; i++) {
 		tests[i].name = fixture_rows[i].what;
 		tests[i].test_func = row_test;
+		tests[i].teardown_func = row_teardown;
 		tests[i].initial_state = (void *)&fixture_rows[i];
 	}
 	for (size_t pass = 0; pass < sizeof(passes) / sizeof(passes[0]); pass++) {

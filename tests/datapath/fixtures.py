@@ -22,16 +22,17 @@ from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
 import scenario
-from cemit import c_bytes, c_string
+from cemit import c_address, c_bytes, c_mac, c_string
 from scenario import C4, C6, CONTEXT, R4, R6, TOPOLOGY, eth, ether, vip
-from topology import XDP_DROP, XDP_PASS, XDP_TX
+from topology import (NEXT_HOP_COPY0, NEXT_HOP_COPY1, NEXT_HOP_NONE, XDP_DROP, XDP_PASS, XDP_TX,
+                      Hop, NextHop)
 
 ROWS = []
 
 
 class Row:
     def __init__(self, what, program, expression, verdict=None, outputs=(), flow=None,
-                 flow_table=True, counters=(), minimum_backends=0):
+                 flow_table=True, counters=(), minimum_backends=0, next_hop=None):
         self.what = what
         self.program = program
         self.expression = expression
@@ -42,6 +43,7 @@ class Row:
         self.flow_table = flow_table
         self.counters = list(counters)  # (map, index name, C index, packets, bytes)
         self.minimum_backends = minimum_backends
+        self.next_hop = next_hop      # a NextHop written to next_hops while the row runs
 
 
 def build(expression, rewrite=None, macs=None):
@@ -58,11 +60,13 @@ def build(expression, rewrite=None, macs=None):
 
 def counters_of(specification, length):
     """("counters", "LB_COUNTER_TX") / ("vip_traffic", vip) / ("backend_traffic", vip, backend).
+    ("counters", "LB_COUNTER_...", 0): a counter that must not move.
     On the LB a VIP's traffic is its backends' added up (fixture_test.c, lb_vip_traffic)."""
     out = []
     for entry in specification:
         if entry[0] == "counters":
-            out.append(("counters", entry[1], entry[1], 1, length))
+            packets = entry[2] if len(entry) > 2 else 1
+            out.append(("counters", entry[1], entry[1], packets, length * packets))
         elif entry[0] == "vip_traffic":
             out.append(("vip_traffic", entry[1], vip(entry[1]).index, 1, length))
         else:
@@ -74,12 +78,13 @@ def counters_of(specification, length):
 
 
 def lb(what, expression, forward=None, flow=None, flow_table=True, counters=(), drop=False,
-       too_big=None):
+       too_big=None, next_hop=None):
     """A load-balancer row: FORWARD names the VIP the frame is for; None: passed untouched, or
     with DROP dropped untouched (a balanced VIP's packet the LB's kernel, which owns the VIP,
     must not see). TOO_BIG: the MTU of the route to the backend, which the LB answers the
-    client with."""
-    row = Row(what, "FIXTURE_LB", expression, flow=flow, flow_table=flow_table)
+    client with. NEXT_HOP (from kept()): the next_hops entry of a backend while the row runs."""
+    row = Row(what, "FIXTURE_LB", expression, flow=flow, flow_table=flow_table,
+              next_hop=next_hop)
     row.input = build(expression)
     if too_big is not None:
         row.verdict = XDP_TX
@@ -90,8 +95,9 @@ def lb(what, expression, forward=None, flow=None, flow_table=True, counters=(), 
         row.outputs = [("", "the input, untouched", row.input)]
     else:
         owner = vip(forward)
-        for backend in owner.backends:
-            path = TOPOLOGY.path(backend, ip_length(row.input))
+        for backend, backend_id in zip(owner.backends, owner.backend_ids):
+            entry = next_hop if next_hop and next_hop.backend_id == backend_id else None
+            path = TOPOLOGY.path(backend, ip_length(row.input), next_hop=entry)
             macs = (path.source_mac, path.destination_mac) if path.forwarded else None
             expected = build(expression, scenario.lb_rewrite(owner, backend, path.forwarded), macs)
             assert row.verdict in (None, path.verdict), "%s: backends on different paths" % what
@@ -148,6 +154,16 @@ def ip_length(frame):
     """The IP packet's length by its header (what bpf_fib_lookup compares with the MTU)."""
     layer = scenario.outer_ip(Ether(frame))
     return layer.len if isinstance(layer, IP) else 40 + layer.plen
+
+
+def kept(vip_name, live, copies, address=None, ingress="{ingress}"):
+    """The next_hops entry l3dsrd would keep for the one backend of VIP_NAME: resolved for
+    ADDRESS (by default the backend's own), for packets arrived on INGRESS."""
+    owner = vip(vip_name)
+    assert len(owner.backends) == 1, "%s: kept() is for one-backend VIPs" % vip_name
+    entry = NextHop(address or owner.backends[0], live, copies, ingress)
+    entry.backend_id = owner.backend_ids[0]
+    return entry
 
 
 def spread(what, flow_prefix, minimum_backends):
@@ -650,6 +666,115 @@ def rows_lb_too_big():
        "/UDP(sport=40095, dport=4789)/Raw(load=bytes(1400)))", too_big=1280)
 
 
+# Next hops as l3dsrd keeps them in next_hops, with MACs no neighbour of topology.ip has: a frame
+# that carries them went by the entry, one that carries the topology's went by the fib.
+def hop_a(link="{ingress}", mtu=1500):
+    return Hop(link, mtu, "02:00:00:00:e1:0a", "02:00:00:00:e2:0a")
+
+
+def hop_b(link="{ingress}", mtu=1500):
+    return Hop(link, mtu, "02:00:00:00:e1:0b", "02:00:00:00:e2:0b")
+
+
+FIB_ASKED = ("counters", "LB_COUNTER_FIB_LOOKUP")
+FIB_NOT_ASKED = ("counters", "LB_COUNTER_FIB_LOOKUP", 0)
+
+
+def rows_lb_next_hop():
+    """The program's use of next_hops (bpf/l3dsr_common.h): an entry exact for the packet gives
+    the egress and the MACs without asking the fib; any other asks bpf_fib_lookup."""
+    for family, layer, client, address, other_rip in (
+            ("4", "IP", "C4", "192.0.2.10", "198.51.100.12"),
+            ("6", "IPv6", "C6", "2001:db8:f::10", "2001:db8:b::12")):
+        name = "web" + family
+        header = 20 if family == "4" else 40
+
+        def syn(port):
+            return ("eth(%s(src=%s, dst='%s')/TCP(sport=%d, dport=80, flags='S'))"
+                    % (layer, client, address, port))
+
+        # IP length: the header, 20 bytes of TCP and 60 of data.
+        data = ("eth(%s(src=%s, dst='%s')/TCP(sport=43010, dport=80, flags='PA')"
+                "/Raw(load=bytes(60)))" % (layer, client, address))
+        length = header + 80
+        jumbo = ("eth(%s(src=%s, dst='%s', %s)/TCP(sport=43011, dport=80, flags='PA')"
+                 "/Raw(load=(bytes(range(256)) * 36)[:%d]))"
+                 % (layer, client, address, "flags='DF'" if family == "4" else "fl=7",
+                    9000 - header - 20))
+
+        lb("v%s kept next hop on the ingress link: XDP_TX with its MACs, no fib lookup"
+           % family, syn(43001), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(), hop_b()]),
+           counters=[("counters", "LB_COUNTER_TX"), FIB_NOT_ASKED])
+        lb("v%s kept next hop on the second link: XDP_REDIRECT with its MACs, no fib lookup"
+           % family, syn(43002), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a("{other}"), hop_b()]),
+           counters=[("counters", "LB_COUNTER_REDIRECT"), FIB_NOT_ASKED])
+        lb("v%s kept next hop on a link without XDP transmit: XDP_PASS rewritten, TTL kept, "
+           "no fib lookup" % family, syn(43003), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a("nox"), hop_b()]),
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP"), FIB_NOT_ASKED])
+        lb("v%s live = COPY1: copies[1] is the next hop (redirect), not copies[0]" % family,
+           syn(43004), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY1, [hop_a(), hop_b("{other}")]),
+           counters=[("counters", "LB_COUNTER_REDIRECT"), FIB_NOT_ASKED])
+        lb("v%s live = COPY1: copies[1] is the next hop (XDP_TX), not copies[0]" % family,
+           syn(43005), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY1, [hop_a("{other}"), hop_b()]),
+           counters=[("counters", "LB_COUNTER_TX"), FIB_NOT_ASKED])
+        lb("v%s live = NONE: the fib's next hop, not the copies" % family, syn(43006),
+           forward=name, next_hop=kept(name, NEXT_HOP_NONE, [hop_a(), hop_b()]),
+           counters=[("counters", "LB_COUNTER_TX"), FIB_ASKED])
+        lb("v%s entry resolved for another address (a reused backend_id): the fib's next hop"
+           % family, syn(43007), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(), hop_b()], address=other_rip),
+           counters=[FIB_ASKED])
+        lb("v%s entry for packets from another interface: the fib's next hop" % family,
+           syn(43008), forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(), hop_b()], ingress="{other}"),
+           counters=[FIB_ASKED])
+        lb("v%s datagram one byte longer than the kept next hop's MTU: the fib's next hop"
+           % family, data, forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(mtu=length - 1), hop_b()]),
+           counters=[FIB_ASKED])
+        lb("v%s datagram as long as the kept next hop's MTU: its MACs, no fib lookup" % family,
+           data, forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(mtu=length), hop_b()]),
+           counters=[FIB_NOT_ASKED])
+        lb("v%s 9000-byte frame (several buffers) by a kept next hop on the ingress link: "
+           "XDP_TX with its MACs" % family, jumbo, forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a(mtu=9000), hop_b()]),
+           counters=[("counters", "LB_COUNTER_TX"), FIB_NOT_ASKED])
+        lb("v%s 9000-byte frame by a kept next hop on the second link (no multi-buffer "
+           "transmit): XDP_PASS rewritten, TTL kept" % family, jumbo, forward=name,
+           next_hop=kept(name, NEXT_HOP_COPY0, [hop_a("{other}", 9000), hop_b()]),
+           counters=[("counters", "LB_COUNTER_EGRESS_NO_XDP"), FIB_NOT_ASKED])
+
+    # The backend behind a route of MTU 1280 (topology.ip), its next hop kept with that MTU:
+    # a datagram over it asks the fib, which answers "fragmentation needed".
+    smallmtu4 = kept("smallmtu4", NEXT_HOP_COPY0, [hop_a(mtu=1280), hop_b()])
+    udp4 = ("eth(IP(src=C4, dst='192.0.2.66'%s)/UDP(sport=43020, dport=4789)"
+            "/Raw(load=(bytes(range(256)) * 40)[:%d]))")
+    lb("v4 1280 bytes with DF by a kept next hop of MTU 1280: XDP_TX with its MACs",
+       udp4 % (", flags='DF'", 1280 - 28), forward="smallmtu4", next_hop=smallmtu4,
+       counters=[("counters", "LB_COUNTER_TX"), FIB_NOT_ASKED])
+    lb("v4 1281 bytes with DF over a kept next hop of MTU 1280: the fib, ICMP fragmentation "
+       "needed", udp4 % (", flags='DF'", 1281 - 28), too_big=1280, next_hop=smallmtu4,
+       counters=[("counters", "LB_COUNTER_TOO_BIG"), FIB_ASKED])
+    lb("v4 1281 bytes without DF over a kept next hop of MTU 1280: the fib, XDP_PASS rewritten "
+       "(the kernel fragments it)", udp4 % ("", 1281 - 28), forward="smallmtu4",
+       next_hop=smallmtu4, counters=[("counters", "LB_COUNTER_FIB_FAIL"), FIB_ASKED])
+    smallmtu6 = kept("smallmtu6", NEXT_HOP_COPY0, [hop_a(mtu=1280), hop_b()])
+    udp6 = ("eth(IPv6(src=C6, dst='2001:db8:f::66')/UDP(sport=43021, dport=4789)"
+            "/Raw(load=(bytes(range(256)) * 40)[:%d]))")
+    lb("v6 1280 bytes by a kept next hop of MTU 1280: XDP_TX with its MACs", udp6 % (1280 - 48),
+       forward="smallmtu6", next_hop=smallmtu6,
+       counters=[("counters", "LB_COUNTER_TX"), FIB_NOT_ASKED])
+    lb("v6 1281 bytes over a kept next hop of MTU 1280: the fib, ICMPv6 packet too big",
+       udp6 % (1281 - 48), too_big=1280, next_hop=smallmtu6,
+       counters=[("counters", "LB_COUNTER_TOO_BIG"), FIB_ASKED])
+
+
 def rows_lb_jumbo():
     """Frames of an MTU 9000 interface: the rest of the frame is in further buffers."""
     lb("v4 9000-byte TCP segment (a frame in several buffers) to a tcp/80 VIP",
@@ -781,7 +906,19 @@ def emit_row(out, number, row):
     for map_name, what, index, packets, length in row.counters:
         out.append("\t{%s, %s, %s, %d, %d},\n" % (c_string(map_name), c_string(what), index,
                                                    packets, length))
-    out.append("\t{NULL, NULL, 0, 0, 0},\n};\n\n")
+    out.append("\t{NULL, NULL, 0, 0, 0},\n};\n")
+    if row.next_hop is not None:
+        entry = row.next_hop
+        copies = ", ".join("{%s, %d, %s, %s}" % (c_string(hop.link), hop.mtu,
+                                                 c_mac(hop.destination_mac),
+                                                 c_mac(hop.source_mac))
+                           for hop in entry.copies)
+        out.append("static const struct fixture_next_hop %s_next_hop = {\n"
+                   "\t.backend_id = %d, .address = %s,\n\t.ingress = %s, .live = %d,\n"
+                   "\t.copies = {%s},\n};\n" % (prefix, entry.backend_id,
+                                                 c_address(entry.address),
+                                                 c_string(entry.ingress), entry.live, copies))
+    out.append("\n")
 
 
 def emit_table(out):
@@ -797,11 +934,13 @@ def emit_table(out):
                    "\t .input_length = %d, .input = %s_input,\n"
                    "\t .verdict = %s,\n\t .output_count = %d, .outputs = %s_outputs,\n"
                    "\t .flow = %s, .minimum_backends = %d, .flow_table = %d,\n"
-                   "\t .counter_count = %d, .counters = %s_counters},\n" % (
+                   "\t .counter_count = %d, .counters = %s_counters,\n"
+                   "\t .next_hop = %s},\n" % (
                        c_string(row.what), row.program, c_string(row.expression),
                        len(row.input), prefix, row.verdict or "XDP_PASS", len(row.outputs),
                        prefix, c_string(row.flow) if row.flow else "NULL",
-                       row.minimum_backends, int(row.flow_table), len(row.counters), prefix))
+                       row.minimum_backends, int(row.flow_table), len(row.counters), prefix,
+                       "&%s_next_hop" % prefix if row.next_hop is not None else "NULL"))
     out.append("};\nconst size_t fixture_row_count = sizeof(fixture_rows) / "
                "sizeof(fixture_rows[0]);\n")
 
@@ -809,7 +948,7 @@ def emit_table(out):
 def main():
     for rows in (rows_lb_basic, rows_lb_match, rows_lb_owned, rows_lb_ds, rows_lb_ipv6,
                  rows_lb_fragments, rows_lb_icmp, rows_lb_truncated, rows_lb_fib, rows_lb_too_big,
-                 rows_lb_jumbo, rows_backend):
+                 rows_lb_next_hop, rows_lb_jumbo, rows_backend):
         rows()
     names = [row.what for row in ROWS]
     duplicate = {name for name in names if names.count(name) > 1}

@@ -6,7 +6,8 @@ A deliberately small model of the kernel's routing, enough for this one topology
 a permanent neighbour entry -> forwarded on its link (when the packet fits its MTU, and by
 redirect only to a link that takes the frame: XDP_TRANSMIT); a route "via" a gateway -> forwarded to the
 gateway's MAC; an on-link address without entry -> no neighbour; a packet larger than its
-route's MTU, or anything else -> fib failure.
+route's MTU, or anything else -> fib failure. A row may also give the backend a next_hops
+entry (NextHop): where it is exact for the packet, its copy decides instead of the fib.
 """
 import ipaddress
 import os
@@ -76,8 +77,15 @@ class Topology:
     def mac(self, link):
         return self.link_mac[link]
 
-    def path(self, backend, ip_length, ingress="{ingress}"):
-        """The Path of a packet of IP_LENGTH bytes rewritten to BACKEND, arrived on INGRESS."""
+    def path(self, backend, ip_length, ingress="{ingress}", next_hop=None):
+        """The Path of a packet of IP_LENGTH bytes rewritten to BACKEND, arrived on INGRESS;
+        NEXT_HOP: the backend's next_hops entry (a NextHop), which the program uses instead of
+        the fib when it is exact for the packet."""
+        if next_hop is not None:
+            hop = next_hop.exact_for(backend, ip_length, ingress)
+            if hop is not None:
+                return self._send(hop.link, hop.source_mac, hop.destination_mac, ip_length,
+                                  ingress)
         address = ipaddress.ip_address(backend)
         if any(address in network and ip_length > mtu for network, mtu in self.mtus):
             return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
@@ -89,12 +97,53 @@ class Topology:
             mac, link = self.neighbours[next_hop]
             if ip_length > self.link_mtu.get(link, 1500):
                 return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
-            if link == ingress:
-                return Path(XDP_TX, "LB_COUNTER_TX", self.mac(link), mac)
-            if link not in XDP_TRANSMIT or (not XDP_TRANSMIT[link] and
-                                            ip_length + 14 > FIRST_BUFFER):
-                return Path(XDP_PASS, "LB_COUNTER_EGRESS_NO_XDP")
-            return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", self.mac(link), mac)
+            return self._send(link, self.mac(link), mac, ip_length, ingress)
         if any(next_hop in network for network, _ in self.connected):
             return Path(XDP_PASS, "LB_COUNTER_FIB_NO_NEIGH")
         return Path(XDP_PASS, "LB_COUNTER_FIB_FAIL")
+
+    @staticmethod
+    def _send(link, source_mac, destination_mac, ip_length, ingress):
+        """A next hop found on LINK: sent back out (XDP_TX), redirected where the link takes the
+        frame, else passed to the kernel."""
+        if link == ingress:
+            return Path(XDP_TX, "LB_COUNTER_TX", source_mac, destination_mac)
+        if link not in XDP_TRANSMIT or (not XDP_TRANSMIT[link] and
+                                        ip_length + 14 > FIRST_BUFFER):
+            return Path(XDP_PASS, "LB_COUNTER_EGRESS_NO_XDP")
+        return Path(XDP_REDIRECT, "LB_COUNTER_REDIRECT", source_mac, destination_mac)
+
+
+# next_hop_entry.live (bpf/l3dsr_common.h).
+NEXT_HOP_NONE, NEXT_HOP_COPY0, NEXT_HOP_COPY1 = 0, 1, 2
+
+
+class Hop:
+    """One copy of a next_hops entry: the link it leaves by, its MTU and the frame's MACs."""
+
+    def __init__(self, link, mtu, destination_mac, source_mac):
+        self.link = link
+        self.mtu = mtu
+        self.destination_mac = destination_mac
+        self.source_mac = source_mac
+
+
+class NextHop:
+    """A next_hops entry as l3dsrd writes it: resolved for ADDRESS, valid for packets that came
+    in by INGRESS, LIVE saying which of the two copies is the next hop (or none)."""
+
+    def __init__(self, address, live, copies, ingress="{ingress}"):
+        self.address = address
+        self.live = live
+        self.copies = copies
+        self.ingress = ingress
+
+    def exact_for(self, backend, ip_length, ingress):
+        """The copy the program uses for a packet of IP_LENGTH bytes to BACKEND arrived on
+        INGRESS, or None when it asks the fib (lb_cached_next_hop in bpf/lb.bpf.c)."""
+        if self.live == NEXT_HOP_NONE or self.ingress != ingress:
+            return None
+        if ipaddress.ip_address(self.address) != ipaddress.ip_address(backend):
+            return None
+        hop = self.copies[1 if self.live == NEXT_HOP_COPY1 else 0]
+        return hop if ip_length <= hop.mtu else None
