@@ -23,9 +23,13 @@ HEALTH_OBJECTS := $(addprefix $(BUILD)/src/,health/health.o health/health_memory
 ANNOUNCE_OBJECTS := $(addprefix $(BUILD)/src/,netlink/netlink.o netlink/route.o \
 	announce/announce.o)
 DEPS_BUILD += libmnl-dev
+# The LB's next-hop cache (src/nexthop): next_hops kept from rtnetlink, over src/netlink. The
+# benchmark links it too (next_hops_fill).
+NEXT_HOP_OBJECTS := $(addprefix $(BUILD)/src/,nexthop/next_hop.o nexthop/next_hop_map.o \
+	nexthop/resolve.o netlink/netlink.o)
 MNL_CFLAGS = $(shell pkg-config --cflags libmnl)
 MNL_LIBS = $(shell pkg-config --libs libmnl)
-$(ANNOUNCE_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o \
+$(ANNOUNCE_OBJECTS) $(NEXT_HOP_OBJECTS) $(BUILD)/src/egress/egress.o $(BUILD)/src/daemon/service.o \
 	$(BUILD)/src/daemon/l3dsrd.o $(BUILD)/src/daemon/interface_watch.o: \
 	override CFLAGS += $(MNL_CFLAGS)
 
@@ -34,7 +38,7 @@ L3DSRD_OBJECTS := $(sort $(addprefix $(BUILD)/src/,daemon/l3dsrd.o daemon/servic
 	daemon/loader.o daemon/attach.o lb/lb_sync.o lb/maglev.o lb/vip_slots.o lb/flow_carry.o \
 	lb/lb_marks.o backend/backend_sync.o daemon/forwarding.o daemon/interface_lock.o \
 	daemon/interface_watch.o daemon/notify.o daemon/reexec.o daemon/restart_check.o \
-	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(CONFIG_OBJECTS) \
+	egress/egress.o) $(HEALTH_OBJECTS) $(ANNOUNCE_OBJECTS) $(NEXT_HOP_OBJECTS) $(CONFIG_OBJECTS) \
 	$(L3DSR_LIB_OBJECTS))
 L3DSRCTL_OBJECTS := $(addprefix $(BUILD)/src/,cli/l3dsrctl.o status/ctl_read.o cli/ctl_print.o \
 	cli/json.o) $(L3DSR_LIB_OBJECTS)

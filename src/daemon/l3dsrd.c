@@ -414,6 +414,7 @@ static int run_loop(struct daemon_loop *loop, int lock_fd)
 				egress_start(&loop->egress,
 					     loader_map_fd(&loop->service.object, "egress_devices"),
 					     event));
+		service_start_next_hops(&loop->service, event);
 	}
 	/* Without link events the status timer still notices, only later. */
 	result = interface_watch_start(&loop->interface_watch, event, loop->service.ifname,

@@ -284,6 +284,15 @@ out:
 	return result;
 }
 
+/* lb: the next hops follow the maps and the interface in use now (after a reload, whose maps may
+ * be new ones, and after the interface was created again, with a new ifindex). */
+static void service_use_next_hops(struct service *service)
+{
+	if (service->next_hops)
+		next_hops_use(service->next_hops, service->lb.backends,
+			      loader_map_fd(&service->object, "next_hops"), service->ifindex);
+}
+
 /* After a failed reload step: the maps go back to the configuration in force. */
 static void roll_back(struct service *service)
 {
@@ -432,6 +441,8 @@ int service_reload(struct service *service)
 			roll_back(service);
 	}
 	log_scope_close(&refused, result);
+	/* Applied or rolled back, the backends may have changed and the maps may be new ones. */
+	service_use_next_hops(service);
 	if (result) {
 		config_free(&next);
 		return result;
@@ -487,6 +498,9 @@ int service_stop(struct service *service)
 {
 	int result = 0;
 
+	/* Nobody follows the next hops from now on: none may stay live. */
+	next_hops_stop(service->next_hops, true);
+	service->next_hops = NULL;
 	if (service->checks_started) {
 		health_free(&service->health);
 		service->checks_started = false;
@@ -578,8 +592,10 @@ bool service_check_interface(struct service *service)
 	service->interface_gone = true;
 	ifindex = (int)if_nametoindex(service->ifname);
 	/* Failed: said by attach; the next event or tick tries again. */
-	if (ifindex > 0 && reattach(service, ifindex) == 0)
+	if (ifindex > 0 && reattach(service, ifindex) == 0) {
 		service->interface_gone = false;
+		service_use_next_hops(service);
+	}
 	if (service->interface_gone == was_gone)
 		return false;
 	/* lb: withdrawn while nothing forwards the VIPs, announced again once the program does. */
@@ -589,6 +605,9 @@ bool service_check_interface(struct service *service)
 
 void service_leave(struct service *service)
 {
+	/* The next daemon resolves them again; until it does the program asks the FIB. */
+	next_hops_stop(service->next_hops, true);
+	service->next_hops = NULL;
 	if (service->checks_started) {
 		health_free(&service->health);
 		service->checks_started = false;
@@ -666,6 +685,7 @@ static void service_apply_health(void *context, bool tables)
 				       &service->lb_summary);
 		service->apply_pending = log_scope_close(&scope, result) != 0;
 		health_refresh_ids(&service->health, service->lb.backends, &service->instance);
+		next_hops_backends_changed(service->next_hops);
 	}
 	/* A VIP whose last backend went down is withdrawn now, not at the next tick. */
 	service_announce(service);
@@ -694,6 +714,20 @@ int service_start_checks(struct service *service, sd_event *event)
 	health_refresh_ids(&service->health, service->lb.backends, &service->instance);
 	write_statistics(service);
 	return result;
+}
+
+void service_start_next_hops(struct service *service, sd_event *event)
+{
+	if (service->role != ROLE_LB)
+		return;
+	int result =
+	    next_hops_start(&service->next_hops, service->lb.backends,
+			    loader_map_fd(&service->object, "next_hops"), service->ifindex, event);
+
+	if (result)
+		log_errno(LOG_PRIORITY_WARNING, result,
+			  "cannot follow the backends' next hops; every packet asks the kernel's "
+			  "FIB");
 }
 
 void service_tick(struct service *service)

@@ -17,6 +17,7 @@
 #include "src/common/instance.h"
 #include "src/lb/lb_sync.h"
 #include "src/daemon/loader.h"
+#include "src/nexthop/next_hop.h"
 
 struct service {
 	/* From the command line. */
@@ -48,6 +49,10 @@ struct service {
 	/* Both roles: the statistics file. */
 	char statistics_file[CONFIG_PATH_MAX]; /* the one written last, removed at stop */
 	bool statistics_failed;		       /* the last write failed (said once) */
+
+	/* lb: the next-hop cache (src/nexthop), from service_start_next_hops until the stop or
+	 * the leave; NULL when it could not start (the program asks the FIB for everything). */
+	struct next_hops *next_hops;
 
 	/* lb: the VIP routes (src/announce), from start until detach. */
 	struct announce announce;
@@ -100,6 +105,13 @@ int service_start_checks(struct service *service, sd_event *event);
  * whether it is announced, for l3dsrctl. Called after every change and at each tick.
  */
 void service_announce(struct service *service);
+
+/*
+ * lb: fills next_hops and follows the kernel's routes, neighbours and links in EVENT's loop
+ * from then on (after service_start). A failure is logged and the daemon serves on: every
+ * packet asks bpf_fib_lookup, as before the cache.
+ */
+void service_start_next_hops(struct service *service, sd_event *event);
 
 /* lb, first step of a stop: withdraws every announcement; forwarding and ownership stay. */
 void service_withdraw(struct service *service);

@@ -26,7 +26,8 @@ int next_hops_fill(int backends_fd, int next_hops_fd, int ingress_ifindex);
 /*
  * Allocates the follower, fills the map as next_hops_fill does and follows the kernel's events
  * in EVENT's loop from then on. Each change of a backend address's next hop is logged once
- * (see next_hop.c). Returns 0 or -errno (logged); *HOPS is NULL on error.
+ * (see next_hop.c). Returns 0, or -errno when it cannot follow (not logged; *HOPS is NULL then).
+ * A first fill that fails is logged and tried again at the next event.
  */
 int next_hops_start(struct next_hops **hops, int backends_fd, int next_hops_fd, int ingress_ifindex,
 		    sd_event *event);
