@@ -6,9 +6,10 @@ BENCH_SOURCES := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
 BENCH_OBJECTS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_SOURCES)) $(BUILD)/tests/lib/tap.o
 # The daemon's ring and VIP slot builders: the maps are filled exactly as l3dsrd fills them.
 BENCH_MAGLEV := $(addprefix $(BUILD)/src/,lb/maglev.o common/prime.o common/counter_names.o \
-	lb/vip_slots.o lb/lb_rings.o common/maps.o common/pins.o common/log.o)
-# The daemon's next-hop resolver (src/nexthop): next_hops is filled exactly as l3dsrd fills it.
-BENCH_NEXT_HOP ?= $(BUILD)/src/nexthop/next_hop.o
+	lb/vip_slots.o lb/lb_rings.o common/maps.o common/pins.o common/log.o common/address.o)
+# The daemon's next-hop resolver (src/nexthop, src/build.mk's NEXT_HOP_OBJECTS): next_hops is
+# filled exactly as l3dsrd fills it.
+BENCH_NEXT_HOP := $(NEXT_HOP_OBJECTS)
 BENCH_HARNESS := $(BENCH_DIR)/l3dsr-bench
 
 TEST_PROGRAMS += $(BENCH_BPF) $(BENCH_HARNESS)
