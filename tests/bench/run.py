@@ -92,8 +92,20 @@ def harness(namespace, mode, options, extra):
                "--bench-dir", os.path.join(ROOT, "build", "bench"),
                "--cpu", str(options.cpu)] + extra
     print("# " + " ".join(command[4:]), file=sys.stderr, flush=True)
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
-    return json.loads(output)
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The daemon's next-hop code logs one info line ("<6>") per backend address it resolves:
+    # thousands in the scale part. Warnings and errors are shown.
+    hidden = 0
+    for line in proc.stderr.splitlines():
+        if line.startswith("<6>"):
+            hidden += 1
+        else:
+            print(line, file=sys.stderr)
+    if hidden:
+        print("# (%d info lines of next_hops_fill not shown)" % hidden, file=sys.stderr)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+    return json.loads(proc.stdout)
 
 
 def median(values):
