@@ -65,8 +65,18 @@ void bench_specs(const struct bench_env *env, struct bench_specs *specs);
 struct bench_cases *bench_cases_open(const struct bench_env *env);
 void bench_cases_close(struct bench_cases *cases);
 
-/* Loads the base LB of the cost, rate and check modes: the three VIPs, two backends each. */
-int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t flow_table_size);
+/* How the base LB is set up (bench_base_lb's FLAGS). */
+enum bench_lb_flags {
+	BENCH_LB_CHANGED = 1 << 0,   /* every ring slot marked changed (right after a change) */
+	BENCH_LB_NEXT_HOPS = 1 << 1, /* next_hops filled as l3dsrd fills it (else empty: the FIB) */
+};
+
+/*
+ * Loads the base LB of the cost, rate, flood and check modes: the three VIPs (TCP v4, TCP v6,
+ * UDP v4), two backends each, set up as FLAGS say. A flow_table_size of 0: the default.
+ */
+int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t flow_table_size,
+		  unsigned flags);
 int bench_base_backend(const struct bench_env *env, struct backend_instance *backend);
 int bench_reference(const struct bench_env *env, struct bpf_object **object);
 

@@ -86,52 +86,153 @@ static void check_memlock(int fd)
 		   fdinfo, bpftool);
 }
 
-static void check_flows(struct bench_cases *cases, struct lb_instance *lb,
-			const struct packet_spec *tcp4, const struct packet_spec *syn4)
+/* Flows in LB's table; UINT64_MAX when they cannot be counted. */
+static uint64_t flows(struct lb_instance *lb)
 {
-	struct bench_frame frame;
-	struct bench_case *item;
+	uint64_t count;
+
+	return lb_count_flows(lb, &count) ? UINT64_MAX : count;
+}
+
+/* Runs FRAME behind the wrapper REPEAT times on LB; the flows it inserted and how many of its
+ * packets asked bpf_fib_lookup, into *INSERTED and *FIB. False when it did not forward. */
+static bool run_counted(struct bench_cases *cases, const char *name, struct lb_instance *lb,
+			const struct bench_frame *frame, uint32_t limit, uint64_t *inserted,
+			uint64_t *fib, uint64_t *skipped)
+{
+	struct bench_case *item = cases_add(cases, name, lb->program_fd, true, frame, lb, XDP_TX);
+	uint64_t flows_before = flows(lb),
+		 fib_before = counter(lb->counters_fd, LB_COUNTER_FIB_LOOKUP);
+	uint64_t tx_before = counter(lb->counters_fd, LB_COUNTER_TX);
+	uint64_t skipped_before = counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED);
 	struct run_result result;
+
+	if (!item)
+		return false;
+	item->settings.flow_inserts_per_second = limit;
+	bool ran = !cases_run_once(cases, item, cases->repeat, &result);
+	*inserted = flows(lb) - flows_before;
+	*fib = counter(lb->counters_fd, LB_COUNTER_FIB_LOOKUP) - fib_before;
+	*skipped = counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) - skipped_before;
+	bool forwarded = counter(lb->counters_fd, LB_COUNTER_TX) - tx_before == cases->repeat;
+	item->settings.flow_inserts_per_second = 0;
+	lb_write_settings(lb, &item->settings);
+	return ran && result.verdict == XDP_TX && forwarded;
+}
+
+/* Each of LB's three rings has EXPECT of its M slots marked changed (0 or all). */
+static void check_slots(struct lb_instance *lb, const char *name, bool all)
+{
+	uint32_t changed, total = 0, want = 0;
+	bool ok = lb->ring_count == 3;
+
+	for (size_t ring = 0; ring < lb->ring_count; ring++) {
+		ok = ok && !lb_count_changed_slots(lb, ring, L3DSR_DEFAULT_TABLE_SIZE, &changed);
+		total += changed;
+		want += all ? L3DSR_DEFAULT_TABLE_SIZE : 0;
+	}
+	tap_result(ok && total == want, "%s: %u of the rings' %u slots marked changed (want %u)",
+		   name, total, 3 * L3DSR_DEFAULT_TABLE_SIZE, want);
+}
+
+/*
+ * The cost part's cases are what they are named: on an unchanged slot no packet reads or writes
+ * per-flow state (a SYN inserts nothing); on a changed slot a SYN inserts its flow and an
+ * established flow is found in the table; with next_hops filled no packet asks the FIB, with it
+ * empty every packet does.
+ */
+static void check_cases(struct bench_cases *cases, struct lb_instance *lb,
+			struct lb_instance *lb_fib, struct lb_instance *lb_changed,
+			const struct bench_specs *specs)
+{
+	const uint32_t n = cases->repeat;
+	struct bench_frame frame;
 	struct flow_key key;
-	uint64_t flows_before, flows_after, skipped_before;
-	uint32_t backend_id;
+	uint64_t inserted, fib, skipped;
+	uint32_t backend_id = 0, live;
+	bool ran;
 
-	packet_flow_key(tcp4, UINT32_MAX, &key);
-	bool found = !bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id);
-	tap_result(found && backend_id >= 1 && backend_id <= 2,
-		   "the flow key the harness computes is the one lb inserted (backend %u)",
-		   backend_id);
+	check_slots(lb, "lb", false);
+	check_slots(lb_changed, "lb_changed", true);
+	lb_count_next_hops(lb, &live);
+	tap_result(live == 6,
+		   "lb: next_hops_fill made %u live entries (want 6, two backends for each "
+		   "of three VIPs)",
+		   live);
+	lb_count_next_hops(lb_fib, &live);
+	tap_result(live == 0, "lb_fib: next_hops empty (%u live)", live);
+	/* The cache answers what the FIB answers: the same frame out, byte for byte. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct run_result cached, looked_up;
 
-	/* A new flow on every run: the table grows by one per run, nothing skipped. */
-	bench_frame(syn4, &frame);
+		bench_frame(v6 ? &specs->tcp6 : &specs->tcp4, &frame);
+		ran = !run_program(lb->program_fd, &frame, cases->ifindex, 1, &cached) &&
+		      !run_program(lb_fib->program_fd, &frame, cases->ifindex, 1, &looked_up);
+		tap_result(
+		    ran && cached.verdict == XDP_TX && looked_up.verdict == XDP_TX &&
+			cached.output_length == looked_up.output_length &&
+			!memcmp(cached.output, looked_up.output, cached.output_length),
+		    "tcp%d: lb with next_hops filled sends the very frame lb_fib sends after "
+		    "its fib lookup (verdicts %u, %u)",
+		    v6 ? 6 : 4, cached.verdict, looked_up.verdict);
+	}
+
+	const struct {
+		const char *name;
+		const struct packet_spec *spec;
+		struct lb_instance *lb;
+		uint64_t fib; /* expected fib lookups over n runs */
+	} established[] = {
+	    {"lb tcp4 established (unchanged slot, next-hop cache)", &specs->tcp4, lb, 0},
+	    {"lb tcp6 established (unchanged slot, next-hop cache)", &specs->tcp6, lb, 0},
+	    {"lb tcp4 established (unchanged slot, FIB fallback)", &specs->tcp4, lb_fib, n},
+	    {"lb tcp6 established (unchanged slot, FIB fallback)", &specs->tcp6, lb_fib, n},
+	    {"lb udp4 established (unchanged slot, next-hop cache)", &specs->udp4, lb, 0},
+	};
+	for (size_t i = 0; i < sizeof(established) / sizeof(established[0]); i++) {
+		bench_frame(established[i].spec, &frame);
+		ran = run_counted(cases, established[i].name, established[i].lb, &frame, 0,
+				  &inserted, &fib, &skipped);
+		tap_result(ran && inserted == 0 && fib == established[i].fib,
+			   "%s: %u runs forwarded, inserted %" PRIu64 " flows (want 0), asked the "
+			   "FIB %" PRIu64 " times (want %" PRIu64 ")",
+			   established[i].name, n, inserted, fib, established[i].fib);
+	}
+	packet_flow_key(&specs->tcp4, UINT32_MAX, &key);
+	tap_result(bpf_map_lookup_elem(lb->flows_fd, &key, &backend_id) && errno == ENOENT,
+		   "lb: the established flow on an unchanged slot is not in the flow table");
+
+	/* A changed slot: the first packet of the established flow enters the table. */
+	bench_frame(&specs->tcp4, &frame);
+	ran = run_counted(cases, "changed established", lb_changed, &frame, 0, &inserted, &fib,
+			  &skipped);
+	bool found = !bpf_map_lookup_elem(lb_changed->flows_fd, &key, &backend_id);
+	tap_result(ran && inserted == 1 && found && backend_id >= 1 && backend_id <= 2 && fib == 0,
+		   "lb_changed tcp4 established: %u runs inserted %" PRIu64
+		   " flow under the key the "
+		   "harness computes (backend %u), asked the FIB %" PRIu64 " times",
+		   n, inserted, backend_id, fib);
+
+	/* SYNs of new flows (the wrapper varies the source every run). */
+	bench_frame(&specs->syn4, &frame);
 	bench_vary(&frame, BENCH_VARY_COUNTER, 0);
-	item = cases_add(cases, "syn", lb->program_fd, true, &frame, lb, XDP_TX);
-	lb_count_flows(lb, &flows_before);
-	skipped_before = counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED);
-	bool ran = item && !cases_run_once(cases, item, cases->repeat, &result);
-	lb_count_flows(lb, &flows_after);
-	tap_result(ran && result.verdict == XDP_TX && flows_after - flows_before == cases->repeat &&
-		       counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) == skipped_before,
-		   "SYN behind the varying wrapper: %u runs inserted %" PRIu64 " flows",
-		   cases->repeat, flows_after - flows_before);
-
+	ran = run_counted(cases, "syn unchanged", lb, &frame, 0, &inserted, &fib, &skipped);
+	tap_result(ran && inserted == 0 && fib == 0,
+		   "lb tcp4 SYN, new flows on unchanged slots: %u runs inserted %" PRIu64
+		   " flows (want 0)",
+		   n, inserted);
+	ran = run_counted(cases, "syn changed", lb_changed, &frame, 0, &inserted, &fib, &skipped);
+	tap_result(ran && inserted == n && skipped == 0,
+		   "lb_changed tcp4 SYN, new flows on changed slots: %u runs inserted %" PRIu64
+		   " flows",
+		   n, inserted);
 	/* Over flow_inserts_per_second the new flows are balanced but not inserted. */
-	item = cases_add(cases, "syn_over_limit", lb->program_fd, true, &frame, lb, XDP_TX);
-	item->settings.flow_inserts_per_second = 1;
-	lb_count_flows(lb, &flows_before);
-	skipped_before = counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED);
-	ran = !cases_run_once(cases, item, cases->repeat, &result);
-	lb_count_flows(lb, &flows_after);
-	uint64_t skipped =
-	    counter(lb->counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED) - skipped_before;
-	tap_result(ran && result.verdict == XDP_TX && flows_after - flows_before <= 1 &&
-		       skipped + 1 >= cases->repeat,
-		   "SYN over flow_inserts_per_second = 1: %" PRIu64 " of %u skipped, %" PRIu64
-		   " inserted",
-		   skipped, cases->repeat, flows_after - flows_before);
-	struct lb_settings settings = lb->settings;
-	settings.flow_inserts_per_second = 0;
-	lb_write_settings(lb, &settings);
+	ran = run_counted(cases, "syn changed over limit", lb_changed, &frame, 1, &inserted, &fib,
+			  &skipped);
+	tap_result(ran && inserted <= 1 && skipped + 1 >= n,
+		   "lb_changed tcp4 SYN over flow_inserts_per_second = 1: %" PRIu64
+		   " of %u skipped, %" PRIu64 " inserted",
+		   skipped, n, inserted);
 }
 
 /* The live generator rewrites every frame: lb forwards all of them and passes none. */
@@ -183,7 +284,7 @@ out:
 int bench_check(struct bench_env *env)
 {
 	struct bpf_object *reference = NULL;
-	struct lb_instance lb = {0};
+	struct lb_instance lb = {0}, lb_fib = {0}, lb_changed = {0};
 	struct backend_instance backend = {0};
 	struct bench_cases *cases = bench_cases_open(env);
 	struct bench_specs specs;
@@ -192,10 +293,13 @@ int bench_check(struct bench_env *env)
 	int reference_fd, err;
 
 	reference_fd = bench_reference(env, &reference);
-	err = bench_base_lb(env, &lb, 0);
+	err = bench_base_lb(env, &lb, 0, BENCH_LB_NEXT_HOPS);
+	err = err ?: bench_base_lb(env, &lb_fib, 0, 0);
+	err = err ?: bench_base_lb(env, &lb_changed, 0, BENCH_LB_CHANGED | BENCH_LB_NEXT_HOPS);
 	err = err ?: bench_base_backend(env, &backend);
-	tap_result(!err && cases && reference_fd >= 0,
-		   "the programs load: wrapper, XDP_PASS, reference, lb, backend");
+	tap_result(
+	    !err && cases && reference_fd >= 0,
+	    "the programs load: wrapper, XDP_PASS, reference, lb (three instances), backend");
 	if (err || !cases || reference_fd < 0)
 		goto out;
 	cases->rounds = 1;
@@ -237,7 +341,7 @@ int bench_check(struct bench_env *env)
 		   " forwarded (so the check above can fail)",
 		   cases->repeat, tx);
 
-	check_flows(cases, &lb, &specs.tcp4, &specs.syn4);
+	check_cases(cases, &lb, &lb_fib, &lb_changed, &specs);
 	check_memlock(lb.flows_fd);
 	if (env->generator_ifindex)
 		check_generator(env, &lb, &specs.tcp4);
@@ -245,6 +349,8 @@ int bench_check(struct bench_env *env)
 out:
 	tap_plan();
 	lb_close(&lb);
+	lb_close(&lb_fib);
+	lb_close(&lb_changed);
 	backend_close(&backend);
 	bpf_object__close(reference);
 	bench_cases_close(cases);

@@ -11,6 +11,7 @@
 #include "bpf/hash.h"
 #include "src/lb/lb_rings.h"
 #include "src/lb/maglev.h"
+#include "src/nexthop/next_hop.h"
 
 #define pr_warn(...) fprintf(stderr, "l3dsr-bench: " __VA_ARGS__)
 
@@ -202,6 +203,8 @@ int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table
 			  sizeof(maps) / sizeof(maps[0]));
 	if (err)
 		goto out;
+	struct bpf_map *next_hops = bpf_object__find_map_by_name(lb->object, "next_hops");
+	lb->next_hops_fd = next_hops ? bpf_map__fd(next_hops) : -1;
 	struct lb_settings settings = {
 	    .hash_seed = 0,
 	    .flags = LB_SETTINGS_F_FLOW_TABLE,
@@ -216,10 +219,10 @@ out:
 
 /*
  * Every slot of RING (TABLE, SIZE slots, at least two backends) marked changed, as l3dsrd marks
- * the slots a change moves: all to backend X and back, then all to Y and back (src/lb/lb_rings.c
- * keeps the older mark), and unknown flows sent to the previous backend for good. The LB right
- * after a backend change, where the flow table decides: the path these cases have measured
- * since before the change that keeps no state on unchanged slots (docs/datapath.md).
+ * the slots a change moves (src/lb/lb_rings.c, lb_ring_rewrite): all to backend X and back, then
+ * all to Y and back (the rewrite keeps the older mark), and unknown flows sent to the previous
+ * backend for good. The LB right after a backend change, where the flow table decides
+ * (docs/datapath.md, "Per-flow state"). bench-smoke checks every slot ends up marked.
  */
 static int ring_mark_changed(struct lb_instance *lb, int ring, const uint32_t *table, uint32_t size,
 			     uint32_t vip_index)
@@ -290,7 +293,7 @@ int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t v
 		pr_warn("ring of %u slots: %s\n", vip->table_size, strerror(-err));
 		goto out;
 	}
-	if (vip->backend_count > 1) {
+	if (vip->changed && vip->backend_count > 1) {
 		err = ring_mark_changed(lb, ring_fd, table, vip->table_size, vip_index);
 		if (err) {
 			pr_warn("marking the ring's slots: %s\n", strerror(-err));
@@ -335,6 +338,43 @@ out:
 		close(ring_fd);
 	free(members);
 	free(table);
+	return err;
+}
+
+int lb_fill_next_hops(struct lb_instance *lb, int ingress_ifindex)
+{
+	int live;
+
+	if (lb->next_hops_fd < 0)
+		return 0;
+	live = next_hops_fill(lb->backends_fd, lb->next_hops_fd, ingress_ifindex);
+	if (live < 0)
+		pr_warn("next_hops_fill: %s\n", strerror(-live));
+	return live;
+}
+
+int lb_count_next_hops(struct lb_instance *lb, uint32_t *live)
+{
+	struct next_hop_entry entry;
+
+	*live = 0;
+	for (uint32_t id = 0; lb->next_hops_fd >= 0 && id < lb->next_backend_id; id++) {
+		if (bpf_map_lookup_elem(lb->next_hops_fd, &id, &entry))
+			return -errno;
+		*live += entry.live != NEXT_HOP_NONE;
+	}
+	return 0;
+}
+
+int lb_count_changed_slots(struct lb_instance *lb, size_t ring, uint32_t size, uint32_t *changed)
+{
+	uint32_t *slots = ring < lb->ring_count ? malloc(size * sizeof(*slots)) : NULL;
+	int err = slots ? lb_ring_read(lb->ring_fds[ring], size, slots) : -EINVAL;
+
+	*changed = 0;
+	for (uint32_t slot = 0; !err && slot < size; slot++)
+		*changed += l3dsr_ring_previous(slots[slot]) != l3dsr_ring_current(slots[slot]);
+	free(slots);
 	return err;
 }
 

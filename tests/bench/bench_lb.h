@@ -4,6 +4,7 @@
 
 #include <bpf/libbpf.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "bpf/l3dsr_common.h"
 #include "src/lb/vip_slots.h"
@@ -16,6 +17,12 @@ struct lb_vip_spec {
 	uint8_t dscp;
 	uint32_t table_size;
 	uint32_t backend_count;
+	/*
+	 * false: the ring as l3dsrd builds a new VIP's, every slot unchanged (no per-flow state).
+	 * true: every slot marked changed, as right after a backend change (the flow table
+	 * decides).
+	 */
+	bool changed;
 };
 
 struct lb_instance {
@@ -23,6 +30,7 @@ struct lb_instance {
 	int program_fd;
 	int vip_addresses_fd, vips_fd, rings_fd, backends_fd, flows_fd, settings_fd;
 	int counters_fd, vip_traffic_fd, ring_changes_fd;
+	int next_hops_fd;    /* -1: an object without the next-hop cache (an older build) */
 	uint32_t ring_flags; /* the inner map template's flags, which every ring must repeat */
 	int *ring_fds;
 	size_t ring_count;
@@ -52,6 +60,16 @@ void lb_backend_address(int family, uint32_t number, struct in6_addr *address);
 int lb_open(struct lb_instance *lb, const char *object_path, uint32_t flow_table_size);
 int lb_add_vip(struct lb_instance *lb, const struct lb_vip_spec *vip, uint32_t vip_index);
 int lb_write_settings(struct lb_instance *lb, const struct lb_settings *settings);
+/*
+ * Fills next_hops for every backend in use, for packets that come in by INGRESS_IFINDEX, the
+ * way l3dsrd does (src/nexthop's next_hops_fill). Returns the number of live entries (0 for an
+ * object without next_hops) or -errno.
+ */
+int lb_fill_next_hops(struct lb_instance *lb, int ingress_ifindex);
+/* How many entries of next_hops are live (0 for an object without next_hops). */
+int lb_count_next_hops(struct lb_instance *lb, uint32_t *live);
+/* How many slots of ring RING (of the VIP added RING-th) are marked changed, of *SIZE. */
+int lb_count_changed_slots(struct lb_instance *lb, size_t ring, uint32_t size, uint32_t *changed);
 /* Sum over CPUs of counter INDEX of the map FD (struct traffic_counter values). */
 int lb_read_counter(int fd, uint32_t index, struct traffic_counter *total);
 int lb_count_flows(struct lb_instance *lb, uint64_t *count);

@@ -64,18 +64,24 @@ static int attach(int ifindex, int program_fd)
 	return err;
 }
 
-enum rate_target { RATE_MAC_SWAP, RATE_REFERENCE, RATE_LB, RATE_NFT, RATE_TARGETS };
-static const char *const rate_names[RATE_TARGETS] = {"xdp_tx_mac_swap", "reference", "lb",
+/*
+ * lb: every slot unchanged and next_hops filled, as a stable VIP runs under l3dsrd; lb_fib: the
+ * same with next_hops empty (bpf_fib_lookup every packet). The nftables row comes last: only
+ * when the netns has its ruleset.
+ */
+enum rate_target { RATE_MAC_SWAP, RATE_REFERENCE, RATE_LB, RATE_LB_FIB, RATE_NFT, RATE_TARGETS };
+static const char *const rate_names[RATE_TARGETS] = {"xdp_tx_mac_swap", "reference", "lb", "lb_fib",
 						     "nftables_stateless"};
 
 int bench_rate(struct bench_env *env)
 {
 	struct bpf_object *generator = NULL, *targets = NULL, *reference = NULL;
-	struct lb_instance lb = {0};
+	struct lb_instance lb = {0}, lb_fib = {0};
 	struct packet_spec tcp4;
 	struct bench_frame frame;
 	double mpps[RATE_TARGETS][ROUNDS_MAX], generated[RATE_TARGETS][ROUNDS_MAX];
 	uint64_t processed[RATE_TARGETS] = {0}, received[RATE_TARGETS] = {0};
+	uint64_t fib_lookups[RATE_TARGETS] = {0}; /* the LBs': packets that asked the FIB */
 	int fds[RATE_TARGETS], generator_fd, sink_fd, counts_fd, err;
 	uint32_t key = 0, target_count = env->nft ? RATE_TARGETS : RATE_NFT;
 	char path[600];
@@ -87,7 +93,8 @@ int bench_rate(struct bench_env *env)
 	bench_path(env, path, sizeof(path), "targets.bpf.o");
 	sink_fd = program_load(path, "bench_sink", &targets);
 	fds[RATE_REFERENCE] = bench_reference(env, &reference);
-	err = bench_base_lb(env, &lb, 0);
+	err = bench_base_lb(env, &lb, 0, BENCH_LB_NEXT_HOPS);
+	err = err ?: bench_base_lb(env, &lb_fib, 0, 0);
 	if (generator_fd < 0 || sink_fd < 0 || fds[RATE_REFERENCE] < 0 || err) {
 		err = err ?: -EINVAL;
 		goto out;
@@ -96,6 +103,7 @@ int bench_rate(struct bench_env *env)
 	    bpf_program__fd(bpf_object__find_program_by_name(targets, "bench_mac_swap"));
 	fds[RATE_NFT] = bpf_program__fd(bpf_object__find_program_by_name(targets, "bench_pass"));
 	fds[RATE_LB] = lb.program_fd;
+	fds[RATE_LB_FIB] = lb_fib.program_fd;
 	counts_fd = bpf_map__fd(bpf_object__find_map_by_name(targets, "bench_counts"));
 
 	bench_spec(env, &tcp4, BENCH_VIP4, IPPROTO_TCP, BENCH_VIP_PORT,
@@ -113,7 +121,8 @@ int bench_rate(struct bench_env *env)
 	for (uint32_t round = 0; round < env->rounds; round++) {
 		for (uint32_t t = 0; t < target_count; t++) {
 			uint32_t target = (t + round) % target_count;
-			struct traffic_counter tx_before, tx_after;
+			struct lb_instance *measured = target == RATE_LB_FIB ? &lb_fib : &lb;
+			struct traffic_counter tx_before, tx_after, fib_before, fib_after;
 			uint64_t sink_before, swap_before;
 			double seconds = 0;
 
@@ -122,21 +131,25 @@ int bench_rate(struct bench_env *env)
 				goto detach;
 			sink_before = bench_count_read(counts_fd, BENCH_COUNT_SINK);
 			swap_before = bench_count_read(counts_fd, BENCH_COUNT_MAC_SWAP);
-			lb_read_counter(lb.counters_fd, LB_COUNTER_TX, &tx_before);
+			lb_read_counter(measured->counters_fd, LB_COUNTER_TX, &tx_before);
+			lb_read_counter(measured->counters_fd, LB_COUNTER_FIB_LOOKUP, &fib_before);
 			err = generate(generator_fd, &frame, env->generator_ifindex, env->frames,
 				       &seconds);
 			if (err)
 				goto detach;
 			uint64_t sunk = bench_count_read(counts_fd, BENCH_COUNT_SINK) - sink_before;
-			lb_read_counter(lb.counters_fd, LB_COUNTER_TX, &tx_after);
+			lb_read_counter(measured->counters_fd, LB_COUNTER_TX, &tx_after);
+			lb_read_counter(measured->counters_fd, LB_COUNTER_FIB_LOOKUP, &fib_after);
 			mpps[target][round] = sunk / seconds / 1e6;
 			generated[target][round] = env->frames / seconds / 1e6;
 			received[target] += sunk;
 			if (target == RATE_MAC_SWAP)
 				processed[target] +=
 				    bench_count_read(counts_fd, BENCH_COUNT_MAC_SWAP) - swap_before;
-			if (target == RATE_LB)
+			if (target == RATE_LB || target == RATE_LB_FIB) {
 				processed[target] += tx_after.packets - tx_before.packets;
+				fib_lookups[target] += fib_after.packets - fib_before.packets;
+			}
 		}
 	}
 	fprintf(env->out,
@@ -146,10 +159,13 @@ int bench_rate(struct bench_env *env)
 	for (uint32_t t = 0; t < target_count; t++) {
 		fprintf(env->out, "%s\n  {\"name\": \"%s\", \"received\": %llu, \"processed\": ",
 			t ? "," : "", rate_names[t], (unsigned long long)received[t]);
-		if (t == RATE_MAC_SWAP || t == RATE_LB)
+		if (t == RATE_MAC_SWAP || t == RATE_LB || t == RATE_LB_FIB)
 			fprintf(env->out, "%llu", (unsigned long long)processed[t]);
 		else
 			fprintf(env->out, "null");
+		if (t == RATE_LB || t == RATE_LB_FIB)
+			fprintf(env->out, ", \"fib_lookups\": %llu",
+				(unsigned long long)fib_lookups[t]);
 		fprintf(env->out, ", \"mpps\": [");
 		for (uint32_t r = 0; r < env->rounds; r++)
 			fprintf(env->out, "%s%.4f", r ? ", " : "", mpps[t][r]);
@@ -164,6 +180,7 @@ detach:
 	bpf_xdp_detach(env->generator_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 out:
 	lb_close(&lb);
+	lb_close(&lb_fib);
 	bpf_object__close(generator);
 	bpf_object__close(targets);
 	bpf_object__close(reference);
@@ -185,40 +202,58 @@ static uint32_t flows_present(struct lb_instance *lb, const struct packet_spec *
 	return present;
 }
 
+/* One run of the flood: its insert limit, whether the established flows keep sending, and
+ * whether the ring's slots are changed (right after a backend change) or not (a stable VIP). */
+struct flood_spec {
+	uint32_t limit;
+	bool active;
+	bool changed;
+};
+
 /*
- * ESTABLISHED flows are inserted, then SYNs from random sources are sent for SECONDS; when ACTIVE,
+ * ESTABLISHED flows arrive, then SYNs from random sources are sent for SECONDS; when ACTIVE,
  * every established flow sends one packet after each chunk of the flood, else they stay idle
  * (long-lived quiet connections). Reports how many established flows are still in the table,
- * and what the flood cost per SYN.
+ * and what the flood cost per SYN. After each chunk the reference (one flow, behind the same
+ * wrapper) and the two wrapper twins run as many times, so the SYN's cost net of the wrapper
+ * can be set against the reference's, measured in the same seconds.
  */
-static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t limit,
-		     uint32_t established, bool active, bool first)
+static int flood_run(struct bench_env *env, struct bench_cases *cases, int reference_fd,
+		     const struct flood_spec *run, uint32_t established, bool first)
 {
 	enum { FLOOD_CHUNK = 65536 };
 	struct lb_instance lb = {0};
-	struct packet_spec ack, syn;
+	struct packet_spec ack, syn, tcp4;
 	struct bench_frame frame;
-	struct bench_case *alive, *flood;
+	struct bench_case *alive, *flood, *reference;
 	struct run_result result;
 	struct traffic_counter skipped_before, skipped_after;
 	uint64_t syns = 0, flows_after = 0;
-	double flood_cpu_ns = 0, started;
+	double flood_cpu_ns = 0, started, flood_wrapper_ns = 0, reference_ns = 0,
+	       reference_wrapper_ns = 0;
 	uint32_t chunks = 0;
+	bool verdicts_ok = true; /* every chunk of every case ended as expected (XDP_TX) */
 	int err;
 
 	cases->count = 0;
-	err = bench_base_lb(env, &lb, 0);
+	/* Filled as l3dsrd fills it; changed: every slot, the flow table decides. */
+	err =
+	    bench_base_lb(env, &lb, 0, (run->changed ? BENCH_LB_CHANGED : 0) | BENCH_LB_NEXT_HOPS);
 	if (err)
 		return err;
 	bench_spec(env, &ack, BENCH_VIP4, IPPROTO_TCP, BENCH_VIP_PORT, TCP_FLAG_ACK);
 	bench_spec(env, &syn, BENCH_VIP4, IPPROTO_TCP, BENCH_VIP_PORT, TCP_FLAG_SYN);
+	bench_spec(env, &tcp4, BENCH_VIP4, IPPROTO_TCP, BENCH_VIP_PORT,
+		   TCP_FLAG_ACK | TCP_FLAG_PSH);
 	bench_frame(&ack, &frame);
 	bench_vary(&frame, BENCH_VARY_COUNTER, established);
 	alive = cases_add(cases, "alive", lb.program_fd, true, &frame, &lb, XDP_TX);
 	bench_frame(&syn, &frame);
 	bench_vary(&frame, BENCH_VARY_RANDOM, 0);
 	flood = cases_add(cases, "flood", lb.program_fd, true, &frame, &lb, XDP_TX);
-	if (!alive || !flood) {
+	bench_frame(&tcp4, &frame);
+	reference = cases_add(cases, "reference", reference_fd, true, &frame, NULL, XDP_TX);
+	if (!alive || !flood || !reference) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -227,8 +262,8 @@ static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t 
 	if (err)
 		goto out;
 	uint32_t before = flows_present(&lb, &ack, established);
-	alive->settings.flow_inserts_per_second = limit;
-	flood->settings.flow_inserts_per_second = limit;
+	alive->settings.flow_inserts_per_second = run->limit;
+	flood->settings.flow_inserts_per_second = run->limit;
 	lb_read_counter(lb.counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED, &skipped_before);
 	started = wall_seconds();
 	while (wall_seconds() - started < env->seconds) {
@@ -236,12 +271,26 @@ static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t 
 		if (err)
 			goto out;
 		flood_cpu_ns += result.ns_per_run * FLOOD_CHUNK;
+		verdicts_ok = verdicts_ok && result.verdict == XDP_TX;
 		syns += FLOOD_CHUNK;
 		chunks++;
-		if (active)
-			err = cases_run_once(cases, alive, established, &result);
-		if (err)
+		if (run->active && (err = cases_run_once(cases, alive, established, &result)))
 			goto out;
+		/* Not flood time: the comparison, in the same seconds. */
+		const struct {
+			struct bench_case *item;
+			double *ns;
+		} beside[] = {{&cases->items[flood->calibration], &flood_wrapper_ns},
+			      {reference, &reference_ns},
+			      {&cases->items[reference->calibration], &reference_wrapper_ns}};
+		for (size_t b = 0; b < sizeof(beside) / sizeof(beside[0]); b++) {
+			err = cases_run_once(cases, beside[b].item, FLOOD_CHUNK, &result);
+			if (err)
+				goto out;
+			*beside[b].ns += result.ns_per_run * FLOOD_CHUNK;
+			verdicts_ok =
+			    verdicts_ok && result.verdict == beside[b].item->expect_verdict;
+		}
 	}
 	double elapsed = wall_seconds() - started;
 	lb_read_counter(lb.counters_fd, LB_COUNTER_FLOW_INSERT_SKIPPED, &skipped_after);
@@ -251,14 +300,18 @@ static int flood_run(struct bench_env *env, struct bench_cases *cases, uint32_t 
 		goto out;
 	fprintf(env->out,
 		"%s\n  {\"flow_inserts_per_second\": %u, \"flow_table_size\": %u, "
-		"\"established\": %u, \"established_present_before\": %u, "
+		"\"changed\": %s, \"established\": %u, \"established_present_before\": %u, "
 		"\"established_present_after\": %u, \"syns\": %llu, \"seconds\": %.3f, "
-		"\"syn_ns\": %.2f, \"inserts_skipped\": %llu, \"flows_in_table_after\": %llu, "
-		"\"established_active\": %s, \"chunks\": %u}",
-		first ? "" : ",", limit, lb.flow_table_size, established, before, after,
-		(unsigned long long)syns, elapsed, flood_cpu_ns / syns,
+		"\"syn_ns\": %.2f, \"wrapper_ns\": %.2f, \"reference_ns\": %.2f, "
+		"\"reference_wrapper_ns\": %.2f, \"inserts_skipped\": %llu, "
+		"\"flows_in_table_after\": %llu, \"established_active\": %s, \"chunks\": %u, "
+		"\"verdicts_ok\": %s}",
+		first ? "" : ",", run->limit, lb.flow_table_size, run->changed ? "true" : "false",
+		established, before, after, (unsigned long long)syns, elapsed, flood_cpu_ns / syns,
+		flood_wrapper_ns / syns, reference_ns / syns, reference_wrapper_ns / syns,
 		(unsigned long long)(skipped_after.packets - skipped_before.packets),
-		(unsigned long long)flows_after, active ? "true" : "false", chunks);
+		(unsigned long long)flows_after, run->active ? "true" : "false", chunks,
+		verdicts_ok ? "true" : "false");
 out:
 	lb_close(&lb);
 	return err;
@@ -269,17 +322,32 @@ int bench_flood(struct bench_env *env)
 	struct bench_cases *cases = bench_cases_open(env);
 	/* No limit, then the daemon's default, "auto": flow-table-size / possible CPUs / 10. */
 	uint32_t auto_limit = L3DSR_DEFAULT_FLOW_TABLE_SIZE / libbpf_num_possible_cpus() / 10;
-	uint32_t limits[] = {0, env->flood_limit ? env->flood_limit : auto_limit};
-	int err = 0;
+	uint32_t limit = env->flood_limit ? env->flood_limit : auto_limit;
+	/*
+	 * Right after a backend change: established flows that keep sending during the flood,
+	 * then ones that are idle, each with no limit and with the default one. Then a stable VIP
+	 * (no slot changed) at the defaults, where a flood creates no state.
+	 */
+	const struct flood_spec runs[] = {
+	    {0, true, true},	  {limit, true, true},	{0, false, true},
+	    {limit, false, true}, {limit, true, false},
+	};
+	struct bpf_object *reference = NULL;
+	int reference_fd, err = 0;
 
 	if (!cases)
 		return -EINVAL;
+	reference_fd = bench_reference(env, &reference);
+	if (reference_fd < 0) {
+		bench_cases_close(cases);
+		return reference_fd;
+	}
 	cases->rounds = 1;
 	fprintf(env->out, "{\"mode\": \"flood\", \"runs\": [");
-	/* Established flows that keep sending during the flood, then ones that are idle. */
-	for (size_t i = 0; i < 4 && !err; i++)
-		err = flood_run(env, cases, limits[i % 2], env->flood_established, i < 2, i == 0);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]) && !err; i++)
+		err = flood_run(env, cases, reference_fd, &runs[i], env->flood_established, i == 0);
 	fprintf(env->out, "\n]}\n");
+	bpf_object__close(reference);
 	bench_cases_close(cases);
 	return err;
 }

@@ -42,7 +42,8 @@ void bench_path(const struct bench_env *env, char *path, size_t size, const char
 	snprintf(path, size, "%s/%s", env->bench_dir, name);
 }
 
-int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t flow_table_size)
+int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t flow_table_size,
+		  unsigned flags)
 {
 	struct lb_vip_spec vips[3] = {
 	    {.family = AF_INET,
@@ -69,13 +70,22 @@ int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t 
 	for (uint32_t i = 0; i < 3; i++) {
 		vips[i].table_size = L3DSR_DEFAULT_TABLE_SIZE;
 		vips[i].backend_count = 2;
+		vips[i].changed = flags & BENCH_LB_CHANGED;
 		err = lb_add_vip(lb, &vips[i], i);
-		if (err) {
-			lb_close(lb);
-			return err;
-		}
+		if (err)
+			goto fail;
+	}
+	if (flags & BENCH_LB_NEXT_HOPS) {
+		int live = lb_fill_next_hops(lb, env->ifindex);
+
+		err = live < 0 ? live : 0;
+		if (err)
+			goto fail;
 	}
 	return 0;
+fail:
+	lb_close(lb);
+	return err;
 }
 
 int bench_base_backend(const struct bench_env *env, struct backend_instance *backend)
