@@ -42,9 +42,8 @@ static __always_inline void lb_fragment_key(const struct packet *pkt, struct fra
 static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, struct flow_key *flow,
 					  enum transport_kind *kind)
 {
-	if (packet_load_source(pkt, data_end) != PARSE_OK)
+	if (packet_load_source(pkt, data_end, &flow->source) != PARSE_OK)
 		return LB_COUNTER_MALFORMED;
-	flow->source = pkt->source;
 	flow->destination = pkt->destination;
 	flow->protocol = pkt->protocol;
 	/* Every other field is written below: only the padding needs zeroing for the key. */
