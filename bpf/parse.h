@@ -238,6 +238,9 @@ static __always_inline enum parse_result parse_ipv6(struct xdp_md *ctx, struct p
 	pkt->ttl = ip6h->hop_limit;
 	pkt->fragment = PACKET_WHOLE;
 	pkt->fragment_id = 0;
+	/* The common case, TCP or UDP right after the fixed header: no extension header to walk. */
+	if (pkt->protocol == IPPROTO_TCP || pkt->protocol == IPPROTO_UDP)
+		return PARSE_OK;
 	return parse_ipv6_extension_headers(pkt, data_end);
 }
 
