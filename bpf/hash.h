@@ -61,18 +61,40 @@
 /* lookup3's initial value for a 40-byte key: the golden-ratio-like constant plus the length. */
 #define L3DSR_HASH_INITIAL (0xdeadbeefU + (__u32)sizeof(struct flow_key))
 
-/* The hash of a client's flow (source, destination, ports, protocol) under SEED. */
-static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct flow_key *flow,
-								   __u32 seed)
+/* lookup3's three words between its rounds. */
+struct l3dsr_hash_round {
+	__u32 a, b, c;
+};
+
+/*
+ * The flow hash's first round: it reads only SOURCE's first three words, so for every IPv4
+ * (v4-mapped) source it is the same, a function of SEED alone, which the LB program keeps.
+ */
+static inline __attribute__((always_inline)) void
+l3dsr_flow_hash_first(const struct l3dsr_address *source, __u32 seed,
+		      struct l3dsr_hash_round *round)
 {
 	__u32 a = L3DSR_HASH_INITIAL + seed;
 	__u32 b = a;
 	__u32 c = a;
 
-	a += flow->source.words[0];
-	b += flow->source.words[1];
-	c += flow->source.words[2];
+	a += source->words[0];
+	b += source->words[1];
+	c += source->words[2];
 	L3DSR_HASH_MIX(a, b, c);
+	round->a = a;
+	round->b = b;
+	round->c = c;
+}
+
+/* The rest of the flow hash of FLOW, from its first round FIRST. */
+static inline __attribute__((always_inline)) __u32
+l3dsr_flow_hash_rest(const struct flow_key *flow, const struct l3dsr_hash_round *first)
+{
+	__u32 a = first->a;
+	__u32 b = first->b;
+	__u32 c = first->c;
+
 	a += flow->source.words[3];
 	b += flow->destination.words[0];
 	c += flow->destination.words[1];
@@ -84,6 +106,16 @@ static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct 
 	a += flow->protocol;
 	L3DSR_HASH_FINAL(a, b, c);
 	return c;
+}
+
+/* The hash of a client's flow (source, destination, ports, protocol) under SEED. */
+static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct flow_key *flow,
+								   __u32 seed)
+{
+	struct l3dsr_hash_round first;
+
+	l3dsr_flow_hash_first(&flow->source, seed, &first);
+	return l3dsr_flow_hash_rest(flow, &first);
 }
 
 /*

@@ -42,9 +42,8 @@ static __always_inline void lb_fragment_key(const struct packet *pkt, struct fra
 static __always_inline __u32 lb_load_flow(struct packet *pkt, void *data_end, struct flow_key *flow,
 					  enum transport_kind *kind)
 {
-	if (packet_load_source(pkt, data_end) != PARSE_OK)
+	if (packet_load_source(pkt, data_end, &flow->source) != PARSE_OK)
 		return LB_COUNTER_MALFORMED;
-	flow->source = pkt->source;
 	flow->destination = pkt->destination;
 	flow->protocol = pkt->protocol;
 	/* Every other field is written below: only the padding needs zeroing for the key. */
@@ -301,6 +300,50 @@ static __always_inline struct backend_info *lb_ring_backend(__u32 backend_id, __
 }
 
 /*
+ * lookup3's first round for IPv4 sources (hash.h) under a seed, one entry per CPU id, written
+ * only on that CPU, where XDP never runs twice at once: one of the hash's four rounds, a serial
+ * chain BPF has no rotate for, skipped on every IPv4 packet (docs/performance.md). Global data:
+ * not pinned, made afresh at each load. CPUs from LB_HASH_CACHE_CPUS on compute it every time.
+ */
+#define LB_HASH_CACHE_CPUS 256
+struct lb_hash_cache {
+	struct l3dsr_hash_round first;
+	__u32 seed;
+	__u32 ready; /* first holds the round for seed */
+};
+static struct lb_hash_cache lb_hash_cache[LB_HASH_CACHE_CPUS];
+
+/*
+ * FLOW's hash under SEED (hash.h), the first round from lb_hash_cache for an IPv4 source. A
+ * global function: the verifier checks it once, not on every path that reaches it.
+ */
+__noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed)
+{
+	struct lb_hash_cache *cache = NULL;
+	struct l3dsr_hash_round first;
+	__u32 cpu;
+
+	if (!flow)
+		return 0;
+	if (address_is_v4_mapped(&flow->source)) {
+		cpu = bpf_get_smp_processor_id();
+		if (cpu < LB_HASH_CACHE_CPUS)
+			cache = &lb_hash_cache[cpu];
+	}
+	if (cache && cache->ready && cache->seed == seed) {
+		first = cache->first;
+	} else {
+		l3dsr_flow_hash_first(&flow->source, seed, &first);
+		if (cache) {
+			cache->first = first;
+			cache->seed = seed;
+			cache->ready = 1;
+		}
+	}
+	return l3dsr_flow_hash_rest(flow, &first);
+}
+
+/*
  * FLOW's slot of the VIP's ring, hash(flow, seed) % M: its current and previous backend in one
  * word (l3dsr_common.h). -1: the VIP has no ring.
  */
@@ -314,7 +357,7 @@ static __always_inline int lb_ring_slot(const struct flow_key *flow, const struc
 	ring = bpf_map_lookup_elem(&maglev_rings, &vip_index);
 	if (!ring || table_size == 0)
 		return -1;
-	index = l3dsr_flow_hash(flow, seed) % table_size;
+	index = lb_flow_hash(flow, seed) % table_size;
 	entry = index / L3DSR_RING_SLOTS_PER_ENTRY;
 	value = bpf_map_lookup_elem(ring, &entry);
 	if (!value)

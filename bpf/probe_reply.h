@@ -43,7 +43,7 @@ static __always_inline int lb_probe_reply(struct packet *pkt, void *data_end, __
 	target = bpf_map_lookup_elem(&probes, &index);
 	if (!target || target->family != pkt->family || tcp->source != target->port)
 		return XDP_PASS;
-	if (packet_load_source(pkt, data_end) != PARSE_OK)
+	if (packet_load_source(pkt, data_end, NULL) != PARSE_OK)
 		return XDP_PASS;
 	if (address_equal(&pkt->source, &target->rip)) {
 		*counter = LB_COUNTER_PROBE_DIRECT;

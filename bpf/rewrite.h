@@ -81,20 +81,33 @@ static __always_inline int packet_rewrite(const struct packet *pkt, void *data_e
 		__u16 *words = pkt->l3;
 		__u64 header_change;
 		__u16 old_word;
+		union {
+			__u16 value;
+			__u8 bytes[2]; /* in the order of the header */
+		} word;
 
 		if ((void *)(iph + 1) > data_end)
 			return -1;
-		/* Word 0 holds version, IHL and TOS; word 4 holds TTL and protocol. */
-		old_word = words[0];
-		iph->tos = ds;
-		header_change = csum_change16(0, old_word, words[0]);
+		/*
+		 * Word 0 holds version, IHL and TOS; word 4 holds TTL and protocol. Each new word
+		 * is made in a register and stored whole: a byte stored and its word loaded back at
+		 * once cannot be forwarded from the store buffer, and the load waits for the store
+		 * to reach the cache (measured in docs/performance.md).
+		 */
+		word.value = words[0];
+		old_word = word.value;
+		word.bytes[1] = ds;
+		words[0] = word.value;
+		header_change = csum_change16(0, old_word, word.value);
 		transport_change = csum_change32(0, iph->daddr, destination->words[3]);
 		header_change += transport_change;
 		iph->daddr = destination->words[3];
 		if (decrement_ttl) {
-			old_word = words[4];
-			iph->ttl--;
-			header_change = csum_change16(header_change, old_word, words[4]);
+			word.value = words[4];
+			old_word = word.value;
+			word.bytes[0]--;
+			words[4] = word.value;
+			header_change = csum_change16(header_change, old_word, word.value);
 		}
 		iph->check = csum_apply(iph->check, header_change);
 	} else {

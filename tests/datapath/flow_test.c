@@ -981,6 +981,39 @@ static void test_vip_slots_lead_before_vips(void **state)
 	assert_int_equal(verdict, XDP_TX);
 }
 
+/*
+ * A new hash seed counts from the next packet: the program keeps the hash's first round of IPv4
+ * flows per CPU and seed (lb_hash_cache), and must not use the old seed's. The ring stays as it
+ * is; the flow is one whose slot under the new seed has another backend than under the old.
+ */
+static void test_new_hash_seed_counts_from_the_next_packet(void **state)
+{
+	static uint32_t table[FLOW_TABLE_SIZE];
+	const uint32_t other_seed = flow_config.hash_seed ^ 0x5a5a5a5a;
+	struct flow_key key;
+	uint32_t verdict = XDP_ABORTED;
+	int before = -1, after = -1;
+	uint16_t port = 0;
+
+	(void)state;
+	ring_build(initial_weights, table);
+	for (int tries = 0; tries < 100 && before == after; tries++) {
+		port = next_port++;
+		flow_key_of(port, IPPROTO_TCP, &key);
+		before = backend_index(
+		    table[l3dsr_flow_hash(&key, flow_config.hash_seed) % FLOW_TABLE_SIZE]);
+		after = backend_index(table[l3dsr_flow_hash(&key, other_seed) % FLOW_TABLE_SIZE]);
+	}
+	assert_int_not_equal(before, after);
+	assert_int_equal(flow_send(port, &verdict), before);
+	assert_int_equal(verdict, XDP_TX);
+	assert_int_equal(test_config_set_lb_settings(&lb, other_seed, 1), 0);
+	assert_int_equal(flow_send(port, &verdict), after);
+	assert_int_equal(verdict, XDP_TX);
+	assert_int_equal(test_config_set_lb_settings(&lb, flow_config.hash_seed, 1), 0);
+	assert_int_equal(flow_send(port, &verdict), before);
+}
+
 #define FLOW_TEST(name, function) HARNESS_TEST(name, function, flow_setup, NULL)
 
 int main(void)
@@ -1038,6 +1071,8 @@ int main(void)
 		      test_vip_traffic_is_derived_from_its_backends),
 	    FLOW_TEST("vip_slots leads a VIP's key before vips; without it vips does",
 		      test_vip_slots_lead_before_vips),
+	    FLOW_TEST("a new hash seed counts from the next packet (IPv4)",
+		      test_new_hash_seed_counts_from_the_next_packet),
 	};
 	cpu_set_t one_cpu;
 	int failed;
