@@ -593,14 +593,7 @@ static __always_inline int lb_forward(struct xdp_md *ctx, const struct packet *p
 		*counter = LB_COUNTER_EGRESS_NO_XDP;
 		return XDP_PASS;
 	}
-	/* packet_rewrite checked nothing before the Ethernet header: data_end still covers it. */
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > data_end) {
-		*counter = LB_COUNTER_REWRITE_FAILED;
-		return XDP_DROP;
-	}
+	/* No helper called since the check at the top can move the packet: eth is in bounds. */
 	__builtin_memcpy(eth->h_dest, hop->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, hop->smac, ETH_ALEN);
 	if (!redirect) {
