@@ -244,20 +244,8 @@ static bool next_hop_neighbour_followed(const struct next_hops *hops, const stru
 		return false;
 	mnl_attr_for_each(attribute, header, sizeof(*message))
 	{
-		size_t length = mnl_attr_get_payload_len(attribute);
-
-		if (mnl_attr_get_type(attribute) != NDA_DST)
-			continue;
-		if (message->ndm_family == AF_INET && length == 4) {
-			struct in_addr ipv4;
-
-			memcpy(&ipv4, mnl_attr_get_payload(attribute), 4);
-			key = address_from_in(&ipv4);
-			has_key = true;
-		} else if (message->ndm_family == AF_INET6 && length == 16) {
-			memcpy(&key, mnl_attr_get_payload(attribute), 16);
-			has_key = true;
-		}
+		if (mnl_attr_get_type(attribute) == NDA_DST)
+			has_key = resolve_read_address(attribute, message->ndm_family, &key);
 	}
 	if (!has_key)
 		return false;

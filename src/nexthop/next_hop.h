@@ -36,7 +36,7 @@ int next_hops_start(struct next_hops **hops, int backends_fd, int next_hops_fd, 
  * the descriptors (duplicated) and resolves everything again. Returns 0 or -errno. */
 int next_hops_use(struct next_hops *hops, int backends_fd, int next_hops_fd, int ingress_ifindex);
 
-/* The backends changed (lb_maps_apply): resolves the addresses new to the map. */
+/* The backends may have changed (lb_maps_apply): resolves every backend in use again. */
 void next_hops_backends_changed(struct next_hops *hops);
 
 /*
