@@ -494,11 +494,13 @@ void service_withdraw(struct service *service)
 	service_announce(service);
 }
 
-int service_stop(struct service *service)
+/*
+ * What follows the kernel and the backends ends with this daemon, whether it detaches or leaves
+ * the program to the next one: the next hops are set not live (nobody would follow them; the
+ * next daemon resolves them again, the program asks the FIB meanwhile), the checks end.
+ */
+static void end_following(struct service *service)
 {
-	int result = 0;
-
-	/* Nobody follows the next hops from now on: none may stay live. */
 	next_hops_stop(service->next_hops, true);
 	service->next_hops = NULL;
 	if (service->checks_started) {
@@ -506,6 +508,13 @@ int service_stop(struct service *service)
 		service->checks_started = false;
 	}
 	health_memory_free(&service->health_memory);
+}
+
+int service_stop(struct service *service)
+{
+	int result = 0;
+
+	end_following(service);
 	/* The instance is gone: its numbers must not be collected as if it were there. */
 	if (service->statistics_file[0] && unlink(service->statistics_file) && errno != ENOENT)
 		log_errno(LOG_PRIORITY_WARNING, errno, "cannot remove %s",
@@ -605,14 +614,7 @@ bool service_check_interface(struct service *service)
 
 void service_leave(struct service *service)
 {
-	/* The next daemon resolves them again; until it does the program asks the FIB. */
-	next_hops_stop(service->next_hops, true);
-	service->next_hops = NULL;
-	if (service->checks_started) {
-		health_free(&service->health);
-		service->checks_started = false;
-	}
-	health_memory_free(&service->health_memory);
+	end_following(service);
 	/* The statistics file stays too: its numbers go on, the next daemon rewrites it. */
 	if (service->link_fd >= 0) {
 		close(service->link_fd);
