@@ -73,6 +73,18 @@ lb_resolve() {
 	done
 }
 
+# r1_knows_lb: R1's neighbour entries for the LB's eth1 addresses, permanent, so that R1 never
+# asks the LB for them. The LB's kernel answers an ARP request (a neighbour solicitation) for its
+# address by creating a STALE entry for the sender, which l3dsrd keeps as a next hop: R1's probe of
+# its own entry for the LB, 5 s after R1 answered d's ping, re-created the LB's entry for R1 just
+# after g deleted it, and g's IPv4 request went by the next hop kept again, not by the kernel. A
+# MAC change of R1's eth0 flushes R1's entries, permanent ones too (c sets them again). The LB's
+# entries for R2 are never deleted, so R2 needs none.
+r1_knows_lb() {
+	ip -n "$NS_R1" neigh replace 192.0.2.129 lladdr "$LB_R1_MAC" dev eth0 nud permanent &&
+		ip -n "$NS_R1" -6 neigh replace 2001:db8:11::1 lladdr "$LB_R1_MAC" dev eth0 nud permanent
+}
+
 build() {
 	local name
 	for name in client lb r1 r2 switch backend; do
@@ -106,7 +118,7 @@ build() {
 
 	topology_forwarding "$NS_R1"
 	topology_addresses "$NS_R1" eth0 "$R1_4/30" "$R1_6/64" &&
-		topology_addresses "$NS_R1" eth1 198.51.100.1/24 2001:db8:2::1/64 || return 1
+		topology_addresses "$NS_R1" eth1 198.51.100.1/24 2001:db8:2::1/64 && r1_knows_lb || return 1
 	topology_forwarding "$NS_R2"
 	topology_addresses "$NS_R2" eth0 "$R2_4/30" "$R2_6/64" &&
 		topology_addresses "$NS_R2" eth1 198.51.100.2/24 2001:db8:2::2/64 || return 1
@@ -318,10 +330,10 @@ via_r1 "the more specific route gone" "$R1_MAC"
 
 # ---- c. R1 changes its MAC -------------------------------------------------------------------
 hop_mark
-ip -n "$NS_R1" link set dev eth0 address "$R1_NEW_MAC" &&
+ip -n "$NS_R1" link set dev eth0 address "$R1_NEW_MAC" && r1_knows_lb &&
 	lb neigh replace "$R1_4" lladdr "$R1_NEW_MAC" dev eth1 nud reachable &&
 	lb -6 neigh replace "$R1_6" lladdr "$R1_NEW_MAC" dev eth1 nud reachable ||
-	e2e_fail "R1's new MAC, and the LB's neighbour entries for it"
+	e2e_fail "R1's new MAC (R1's entries for the LB again), the LB's neighbour entries for it"
 via_r1 "R1's MAC changed" "$R1_NEW_MAC"
 send "R1's new MAC" 41020 "$TO_R1_NEW"
 check_fib "R1's new MAC: by the kept next hop" 0
@@ -375,11 +387,25 @@ lb rule del from "$CLIENT4" lookup 100 priority 100 &&
 via_r1 "policy rule gone" "$R1_NEW_MAC"
 
 # ---- g. the neighbour is not resolved --------------------------------------------------------
+# check_unresolved WHAT: what g's counts rest on: the LB holds no entry for R1 that its program
+# would use (a state of the kernel's NUD_VALID), in either family.
+check_unresolved() {
+	local entries
+	if ! entries=$(lb neigh show "$R1_4" dev eth1 nud all &&
+		lb -6 neigh show "$R1_6" dev eth1 nud all); then
+		e2e_fail "$1: the LB has no usable neighbour entry for R1" "ip neigh show failed"
+	elif grep -Ewq 'PERMANENT|NOARP|REACHABLE|PROBE|STALE|DELAY' <<<"$entries"; then
+		e2e_fail "$1: the LB has no usable neighbour entry for R1" "the LB's entries: $entries"
+	else
+		e2e_ok "$1: the LB has no usable neighbour entry for R1"
+	fi
+}
 hop_mark
 lb neigh del "$R1_4" dev eth1 && lb -6 neigh del "$R1_6" dev eth1 ||
 	e2e_fail "the LB's neighbour entries for R1 deleted"
 by_kernel "R1's neighbour entry deleted" "neighbour not resolved"
 hop_mark
+check_unresolved "R1 not resolved, before the requests"
 send "R1 not resolved: through the kernel, which resolves it" 41070 "$TO_R1_NEW"
 check_fib "R1 not resolved: passed to the kernel" 2 2
 via_r1 "R1 resolved by the kernel" "$R1_NEW_MAC"
