@@ -142,14 +142,24 @@ l3dsr_address_filter_bit(const struct l3dsr_address *address)
 	return l3dsr_hash_top_bits(folded, L3DSR_ADDRESS_FILTER_ORDER);
 }
 
-/* The home slot of KEY in a half of vip_slots: the address folded, then port and protocol. */
+/*
+ * The home slot of the VIP key (ADDRESS, PORT, PROTOCOL) in a half of vip_slots: the address
+ * folded, then port and protocol. The LB asks with its flow's fields, not a key built for it.
+ */
+static inline __attribute__((always_inline)) __u32
+l3dsr_vip_slot_home_of(const struct l3dsr_address *address, __be16 port, __u8 protocol)
+{
+	__u32 folded =
+	    address->words[0] ^ address->words[1] ^ address->words[2] ^ address->words[3];
+
+	folded ^= ((__u32)port << 8) | protocol;
+	return l3dsr_hash_top_bits(folded, L3DSR_VIP_SLOTS_ORDER);
+}
+
+/* The home slot of KEY in a half of vip_slots. */
 static inline __attribute__((always_inline)) __u32 l3dsr_vip_slot_home(const struct vip_key *key)
 {
-	__u32 folded = key->address.words[0] ^ key->address.words[1] ^ key->address.words[2] ^
-		       key->address.words[3];
-
-	folded ^= ((__u32)key->port << 8) | key->protocol;
-	return l3dsr_hash_top_bits(folded, L3DSR_VIP_SLOTS_ORDER);
+	return l3dsr_vip_slot_home_of(&key->address, key->port, key->protocol);
 }
 
 /* Sets ADDRESS's bit in FILTER (user space: the daemon, the tests, the benchmark). */

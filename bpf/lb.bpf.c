@@ -128,12 +128,13 @@ static __always_inline int lb_may_be_vip(const struct vip_address_filter *filter
 }
 
 /*
- * KEY's VIP from the live half of vip_slots: the home slot and the next ones, compared in the
- * program (array lookups the verifier inlines, no call). NULL when the search does not find it
- * (an empty slot, L3DSR_VIP_SLOT_PROBES tried, no live half): the caller asks vips.
+ * The exact VIP of FLOW (its destination, protocol and port) from the live half of vip_slots:
+ * the home slot and the next ones, compared in the program (array lookups the verifier inlines,
+ * no call) with the flow's own fields, no key copied for it. NULL when the search does not find
+ * it (an empty slot, L3DSR_VIP_SLOT_PROBES tried, no live half): the caller asks vips.
  */
 static __always_inline struct vip_info *lb_slot_vip(const struct vip_address_filter *filter,
-						    const struct vip_key *key)
+						    const struct flow_key *flow)
 {
 	struct vip_info *info;
 	struct vip_slot *slot;
@@ -142,15 +143,16 @@ static __always_inline struct vip_info *lb_slot_vip(const struct vip_address_fil
 	if (!filter || filter->slots == VIP_SLOTS_NONE)
 		return NULL;
 	base = filter->slots == VIP_SLOTS_SECOND ? L3DSR_VIP_SLOTS : 0;
-	home = l3dsr_vip_slot_home(key);
+	home = l3dsr_vip_slot_home_of(&flow->destination, flow->destination_port, flow->protocol);
 #pragma unroll
 	for (__u32 probe = 0; probe < L3DSR_VIP_SLOT_PROBES; probe++) {
 		index = base + ((home + probe) & (L3DSR_VIP_SLOTS - 1));
 		slot = bpf_map_lookup_elem(&vip_slots, &index);
 		if (!slot || !slot->key.protocol)
 			return NULL;
-		if (slot->key.port != key->port || slot->key.protocol != key->protocol ||
-		    !address_equal(&slot->key.address, &key->address))
+		if (slot->key.port != flow->destination_port ||
+		    slot->key.protocol != flow->protocol ||
+		    !address_equal(&slot->key.address, &flow->destination))
 			continue;
 		index = slot->vip_index;
 		info = bpf_map_lookup_elem(&vip_infos, &index);
@@ -163,15 +165,16 @@ static __always_inline struct vip_info *lb_slot_vip(const struct vip_address_fil
 static __always_inline struct vip_info *lb_exact_vip(const struct vip_address_filter *filter,
 						     const struct flow_key *flow)
 {
-	struct vip_info *vip;
+	struct vip_info *vip = lb_slot_vip(filter, flow);
 	struct vip_key key;
 
+	if (vip)
+		return vip;
 	key.address = flow->destination;
 	key.port = flow->destination_port;
 	key.protocol = flow->protocol;
 	key.pad = 0;
-	vip = lb_slot_vip(filter, &key);
-	return vip ? vip : bpf_map_lookup_elem(&vips, &key);
+	return bpf_map_lookup_elem(&vips, &key);
 }
 
 /*
