@@ -268,6 +268,12 @@ struct fragment_ports {
 
 /* settings: ARRAY, 1 entry, key 0. Changed in place by a reload. */
 #define LB_SETTINGS_F_FLOW_TABLE (1U << 0) /* flow-table-size > 0 */
+/*
+ * flow-hash = mix64: the slot of a flow is l3dsr_flow_hash_mix64 (bpf/hash.h), a multiply-xorshift
+ * hash, in place of lookup3 (the default). Every LB of a service must use the same hash, as the
+ * same hash-seed: the two map a flow to different slots.
+ */
+#define LB_SETTINGS_F_HASH_MIX64 (1U << 1)
 struct lb_settings {
 	__u32 hash_seed;
 	__u32 flags;
