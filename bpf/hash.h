@@ -119,6 +119,48 @@ static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct 
 }
 
 /*
+ * flow-hash = mix64 (LB_SETTINGS_F_HASH_MIX64): the same inputs as l3dsr_flow_hash (the ten
+ * words of the flow key: source, destination, ports, protocol; the padding is not read) under
+ * SEED, hashed with 64-bit multiplies. lookup3's rounds are a serial chain of adds, xors and
+ * rotates, and BPF has no rotate: they cost 11-15 ns of a packet (docs/performance.md). Here:
+ *
+ * - the words are paired into five 64-bit lanes, each multiplied by its own odd constant and the
+ *   products added: the five multiplies do not wait for each other (the CPU overlaps them), and
+ *   distinct odd constants keep the sum from being symmetric (source and destination swapped, or
+ *   two lanes' differences cancelling for any structured input);
+ * - the seed is xored into the ports' half of the last lane before its multiply: all 32 bits
+ *   count, and it moves every slot through the nonlinear steps below;
+ * - then an avalanche (xorshift, multiply, xorshift, multiply, MurmurHash3's fmix64 constants),
+ *   the only serial multiplies: a product's bit reaches only the bits above it, the xorshifts
+ *   bring the high bits down again. The top 32 bits of the last product are the ones every input
+ *   bit reaches, so they are the result (fmix64's last xorshift would not change them).
+ *
+ * The words are taken as loaded from the network-order fields, as l3dsr_flow_hash does.
+ */
+#define L3DSR_MIX64_LANE(low, high) (((__u64)(high) << 32) | (low))
+
+static inline __attribute__((always_inline)) __u32
+l3dsr_flow_hash_mix64(const struct flow_key *flow, __u32 seed)
+{
+	__u64 ports = L3DSR_MIX64_LANE(((__u32)flow->source_port << 16) | flow->destination_port,
+				       flow->protocol);
+	__u64 h;
+
+	h = L3DSR_MIX64_LANE(flow->source.words[0], flow->source.words[1]) * 0x9e3779b97f4a7c15ULL;
+	h += L3DSR_MIX64_LANE(flow->source.words[2], flow->source.words[3]) * 0xc2b2ae3d27d4eb4fULL;
+	h += L3DSR_MIX64_LANE(flow->destination.words[0], flow->destination.words[1]) *
+	     0x165667b19e3779f9ULL;
+	h += L3DSR_MIX64_LANE(flow->destination.words[2], flow->destination.words[3]) *
+	     0x85ebca77c2b2ae63ULL;
+	h += (ports ^ seed) * 0x27d4eb2f165667c5ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return (__u32)(h >> 32);
+}
+
+/*
  * The top ORDER bits of a multiplicative hash of WORD (Knuth's golden-ratio constant): the top
  * bits are the ones every input bit reaches, so a table of 2^ORDER entries takes them.
  */

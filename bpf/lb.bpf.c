@@ -317,10 +317,12 @@ struct lb_hash_cache {
 static struct lb_hash_cache lb_hash_cache[LB_HASH_CACHE_CPUS];
 
 /*
- * FLOW's hash under SEED (hash.h), the first round from lb_hash_cache for an IPv4 source. A
- * global function: the verifier checks it once, not on every path that reaches it.
+ * FLOW's hash under SEED (hash.h): mix64 when FLAGS (the settings') ask for it, else lookup3
+ * with the first round from lb_hash_cache for an IPv4 source. Every packet that picks a slot
+ * comes here (fragments and ICMP errors too, with the flow they belong to), so a flow's packets
+ * agree. A global function: the verifier checks it once, not on every path that reaches it.
  */
-__noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed)
+__noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed, __u32 flags)
 {
 	struct lb_hash_cache *cache = NULL;
 	struct l3dsr_hash_round first;
@@ -328,6 +330,8 @@ __noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed)
 
 	if (!flow)
 		return 0;
+	if (flags & LB_SETTINGS_F_HASH_MIX64)
+		return l3dsr_flow_hash_mix64(flow, seed);
 	if (address_is_v4_mapped(&flow->source)) {
 		cpu = bpf_get_smp_processor_id();
 		if (cpu < LB_HASH_CACHE_CPUS)
@@ -351,7 +355,7 @@ __noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed)
  * word (l3dsr_common.h). -1: the VIP has no ring.
  */
 static __always_inline int lb_ring_slot(const struct flow_key *flow, const struct vip_info *vip,
-					__u32 seed, __u32 *slot)
+					const struct lb_settings *config, __u32 *slot)
 {
 	__u32 vip_index = vip->vip_index, table_size = vip->table_size, index, entry;
 	struct ring_entry *value;
@@ -360,7 +364,7 @@ static __always_inline int lb_ring_slot(const struct flow_key *flow, const struc
 	ring = bpf_map_lookup_elem(&maglev_rings, &vip_index);
 	if (!ring || table_size == 0)
 		return -1;
-	index = lb_flow_hash(flow, seed) % table_size;
+	index = lb_flow_hash(flow, config->hash_seed, config->flags) % table_size;
 	entry = index / L3DSR_RING_SLOTS_PER_ENTRY;
 	value = bpf_map_lookup_elem(ring, &entry);
 	if (!value)
@@ -452,7 +456,7 @@ static __always_inline struct backend_info *lb_choose_backend(const struct flow_
 	__u32 zero = 0, slot, current, previous;
 
 	config = bpf_map_lookup_elem(&settings, &zero);
-	if (!config || lb_ring_slot(flow, vip, config->hash_seed, &slot))
+	if (!config || lb_ring_slot(flow, vip, config, &slot))
 		return NULL;
 	current = l3dsr_ring_current(slot);
 	previous = l3dsr_ring_previous(slot);

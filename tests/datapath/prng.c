@@ -19,6 +19,11 @@ uint64_t prng_seed_from_environment(const char *name)
 	return seed;
 }
 
+void prng_seed(uint64_t seed)
+{
+	prng_state = seed;
+}
+
 uint64_t prng_next(void)
 {
 	uint64_t z = (prng_state += 0x9e3779b97f4a7c15ULL);

@@ -10,6 +10,9 @@
  */
 uint64_t prng_seed_from_environment(const char *name);
 
+/* Seeds the generator with SEED: a fixed sequence, for tests that must not vary. */
+void prng_seed(uint64_t seed);
+
 uint64_t prng_next(void);
 
 /* A number in [0, BOUND). */
