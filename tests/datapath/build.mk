@@ -8,7 +8,8 @@ DATAPATH_LIBRARY := $(addprefix $(DATAPATH_BUILD)/,harness.o datapath_config.o r
 	common/instance.o) $(BUILD)/tests/lib/tap.o
 DATAPATH_GENERATED := $(addprefix $(DATAPATH_BUILD)/,scenario_config fixture_rows random_seeds)
 DATAPATH_PYTHON := $(wildcard tests/datapath/*.py) tests/datapath/topology.ip
-DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test)
+DATAPATH_TESTS := $(addprefix $(DATAPATH_BUILD)/,fixture_test random_test roundtrip_test flow_test \
+	hash_test)
 
 TEST_PROGRAMS += $(DATAPATH_TESTS)
 DEPS_TEST += libcmocka-dev python3-scapy iproute2 procps
