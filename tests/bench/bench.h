@@ -69,6 +69,7 @@ void bench_cases_close(struct bench_cases *cases);
 enum bench_lb_flags {
 	BENCH_LB_CHANGED = 1 << 0,   /* every ring slot marked changed (right after a change) */
 	BENCH_LB_NEXT_HOPS = 1 << 1, /* next_hops filled as l3dsrd fills it (else empty: the FIB) */
+	BENCH_LB_MIX64 = 1 << 2,     /* flow-hash = mix64 (LB_SETTINGS_F_HASH_MIX64) */
 };
 
 /*

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "bench.h"
+#include "bpf/hash.h"
+#include "src/lb/lb_rings.h"
 #include "tests/lib/tap.h"
 
 static uint64_t counter(int fd, uint32_t index)
@@ -235,6 +237,64 @@ static void check_cases(struct bench_cases *cases, struct lb_instance *lb,
 		   skipped, n, inserted);
 }
 
+/*
+ * The backend id at FLOW's slot of LB's ring RING under the hash MIX64 names (lookup3 else), or
+ * UINT32_MAX when the ring cannot be read.
+ */
+static uint32_t ring_backend(struct lb_instance *lb, size_t ring, const struct flow_key *flow,
+			     bool mix64)
+{
+	static uint32_t slots[L3DSR_DEFAULT_TABLE_SIZE];
+	uint32_t seed = lb->settings.hash_seed;
+	uint32_t hash = mix64 ? l3dsr_flow_hash_mix64(flow, seed) : l3dsr_flow_hash(flow, seed);
+
+	if (ring >= lb->ring_count ||
+	    lb_ring_read(lb->ring_fds[ring], L3DSR_DEFAULT_TABLE_SIZE, slots))
+		return UINT32_MAX;
+	return l3dsr_ring_current(slots[hash % L3DSR_DEFAULT_TABLE_SIZE]);
+}
+
+/*
+ * lb_mix64 really hashes with mix64: 64 flows of each family (source ports from the spec's on),
+ * each forwarded to the address of the backend at its mix64 slot, and some of them to another
+ * backend than lookup3's slot holds (so an instance that ignored the flag would fail).
+ */
+static void check_mix64(struct bench_cases *cases, struct lb_instance *lb_mix64,
+			const struct bench_specs *specs)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct packet_spec spec = v6 ? specs->tcp6 : specs->tcp4;
+		uint32_t matched = 0, differ = 0, flows = 64;
+
+		for (uint32_t i = 0; i < flows; i++) {
+			struct backend_info backend;
+			struct run_result result;
+			struct bench_frame frame;
+			struct flow_key key;
+			uint32_t id;
+			size_t at = v6 ? 14 + 24 : 14 + 16;
+
+			spec.source_port =
+			    (uint16_t)((v6 ? specs->tcp6 : specs->tcp4).source_port + i);
+			packet_flow_key(&spec, UINT32_MAX, &key);
+			id = ring_backend(lb_mix64, v6, &key, true);
+			differ += id != ring_backend(lb_mix64, v6, &key, false);
+			bench_frame(&spec, &frame);
+			if (id == UINT32_MAX ||
+			    bpf_map_lookup_elem(lb_mix64->backends_fd, &id, &backend) ||
+			    run_program(lb_mix64->program_fd, &frame, cases->ifindex, 1, &result) ||
+			    result.verdict != XDP_TX || result.output_length < at + 16)
+				continue;
+			matched += v6 ? !memcmp(result.output + at, &backend.address, 16)
+				      : !memcmp(result.output + at, &backend.address.words[3], 4);
+		}
+		tap_result(matched == flows && differ > 0,
+			   "lb_mix64 tcp%d: %u of %u flows forwarded to their mix64 slot's backend "
+			   "(%u of them at another backend under lookup3)",
+			   v6 ? 6 : 4, matched, flows, differ);
+	}
+}
+
 /* The live generator rewrites every frame: lb forwards all of them and passes none. */
 static void check_generator(struct bench_env *env, struct lb_instance *lb,
 			    const struct packet_spec *tcp4)
@@ -284,7 +344,7 @@ out:
 int bench_check(struct bench_env *env)
 {
 	struct bpf_object *reference = NULL;
-	struct lb_instance lb = {0}, lb_fib = {0}, lb_changed = {0};
+	struct lb_instance lb = {0}, lb_fib = {0}, lb_changed = {0}, lb_mix64 = {0};
 	struct backend_instance backend = {0};
 	struct bench_cases *cases = bench_cases_open(env);
 	struct bench_specs specs;
@@ -296,10 +356,10 @@ int bench_check(struct bench_env *env)
 	err = bench_base_lb(env, &lb, 0, BENCH_LB_NEXT_HOPS);
 	err = err ?: bench_base_lb(env, &lb_fib, 0, 0);
 	err = err ?: bench_base_lb(env, &lb_changed, 0, BENCH_LB_CHANGED | BENCH_LB_NEXT_HOPS);
+	err = err ?: bench_base_lb(env, &lb_mix64, 0, BENCH_LB_NEXT_HOPS | BENCH_LB_MIX64);
 	err = err ?: bench_base_backend(env, &backend);
-	tap_result(
-	    !err && cases && reference_fd >= 0,
-	    "the programs load: wrapper, XDP_PASS, reference, lb (three instances), backend");
+	tap_result(!err && cases && reference_fd >= 0,
+		   "the programs load: wrapper, XDP_PASS, reference, lb (four instances), backend");
 	if (err || !cases || reference_fd < 0)
 		goto out;
 	cases->rounds = 1;
@@ -342,6 +402,7 @@ int bench_check(struct bench_env *env)
 		   cases->repeat, tx);
 
 	check_cases(cases, &lb, &lb_fib, &lb_changed, &specs);
+	check_mix64(cases, &lb_mix64, &specs);
 	check_memlock(lb.flows_fd);
 	if (env->generator_ifindex)
 		check_generator(env, &lb, &specs.tcp4);
@@ -351,6 +412,7 @@ out:
 	lb_close(&lb);
 	lb_close(&lb_fib);
 	lb_close(&lb_changed);
+	lb_close(&lb_mix64);
 	backend_close(&backend);
 	bpf_object__close(reference);
 	bench_cases_close(cases);

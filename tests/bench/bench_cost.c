@@ -32,6 +32,7 @@ enum cost_lb {
 	COST_LB,	 /* every slot unchanged, next_hops filled: the common case */
 	COST_LB_FIB,	 /* every slot unchanged, next_hops empty: bpf_fib_lookup every packet */
 	COST_LB_CHANGED, /* every slot changed (the flow table decides), next_hops filled */
+	COST_LB_MIX64,	 /* as COST_LB, with flow-hash = mix64 */
 	COST_LBS,
 	COST_NO_LB = COST_LBS,
 };
@@ -39,8 +40,9 @@ static const unsigned cost_lb_flags[COST_LBS] = {
     [COST_LB] = BENCH_LB_NEXT_HOPS,
     [COST_LB_FIB] = 0,
     [COST_LB_CHANGED] = BENCH_LB_CHANGED | BENCH_LB_NEXT_HOPS,
+    [COST_LB_MIX64] = BENCH_LB_NEXT_HOPS | BENCH_LB_MIX64,
 };
-static const char *const cost_lb_names[COST_LBS] = {"lb", "lb_fib", "lb_changed"};
+static const char *const cost_lb_names[COST_LBS] = {"lb", "lb_fib", "lb_changed", "lb_mix64"};
 
 /* What the cost and spin modes load: the cases and the programs they run. */
 struct cost_setup {
@@ -102,6 +104,7 @@ static int cost_open(struct bench_env *env, struct cost_setup *setup)
 	 * their source every run (vary): 2^24 (IPv4) or 2^32 (IPv6) sources before one comes back,
 	 * each a new flow. "changed": on lb_changed, whose every slot changed owner; else on a slot
 	 * that did not (no per-flow state). "fib": next_hops empty, bpf_fib_lookup every packet.
+	 * "mix64": on lb_mix64, flow-hash = mix64 in place of lookup3.
 	 */
 	const struct {
 		const char *name;
@@ -121,11 +124,16 @@ static int cost_open(struct bench_env *env, struct cost_setup *setup)
 	    {"lb_tcp4_established_fib", &specs->tcp4, -1, COST_LB_FIB, true, false, XDP_TX, 0, 0},
 	    {"lb_tcp4_established_changed", &specs->tcp4, -1, COST_LB_CHANGED, true, false, XDP_TX,
 	     0, PREPARE_ONCE},
+	    {"lb_tcp4_established_mix64", &specs->tcp4, -1, COST_LB_MIX64, true, false, XDP_TX, 0,
+	     0},
 	    {"reference_tcp6", &specs->tcp6, reference_fd, COST_NO_LB, true, false, XDP_TX, 0, 0},
 	    {"lb_tcp6_established", &specs->tcp6, -1, COST_LB, true, false, XDP_TX, 0, 0},
 	    {"lb_tcp6_established_fib", &specs->tcp6, -1, COST_LB_FIB, true, false, XDP_TX, 0, 0},
+	    {"lb_tcp6_established_mix64", &specs->tcp6, -1, COST_LB_MIX64, true, false, XDP_TX, 0,
+	     0},
 	    {"lb_udp4_established", &specs->udp4, -1, COST_LB, true, false, XDP_TX, 0, 0},
 	    {"lb_tcp4_syn", &specs->syn4, -1, COST_LB, true, true, XDP_TX, 0, 0},
+	    {"lb_tcp4_syn_mix64", &specs->syn4, -1, COST_LB_MIX64, true, true, XDP_TX, 0, 0},
 	    {"lb_tcp6_syn", &specs->syn6, -1, COST_LB, true, true, XDP_TX, 0, 0},
 	    {"lb_tcp4_syn_changed", &specs->syn4, -1, COST_LB_CHANGED, true, true, XDP_TX, 0,
 	     PREPARE_FILL},

@@ -67,6 +67,14 @@ int bench_base_lb(const struct bench_env *env, struct lb_instance *lb, uint32_t 
 	err = lb_open(lb, env->lb_path, flow_table_size);
 	if (err)
 		return err;
+	if (flags & BENCH_LB_MIX64) {
+		struct lb_settings settings = lb->settings;
+
+		settings.flags |= LB_SETTINGS_F_HASH_MIX64;
+		err = lb_write_settings(lb, &settings);
+		if (err)
+			goto fail;
+	}
 	for (uint32_t i = 0; i < 3; i++) {
 		vips[i].table_size = L3DSR_DEFAULT_TABLE_SIZE;
 		vips[i].backend_count = 2;
