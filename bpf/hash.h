@@ -126,8 +126,8 @@ static inline __attribute__((always_inline)) __u32 l3dsr_flow_hash(const struct 
  *
  * - the words are paired into five 64-bit lanes, each multiplied by its own odd constant and the
  *   products added: the five multiplies do not wait for each other (the CPU overlaps them), and
- *   distinct odd constants keep the sum from being symmetric (source and destination swapped, or
- *   two lanes' differences cancelling for any structured input);
+ *   distinct odd constants keep the sum from being symmetric (source and destination swapped
+ *   collide only by chance), as two lanes' differences cancel only by chance;
  * - the seed is xored into the ports' half of the last lane before its multiply: all 32 bits
  *   count, and it moves every slot through the nonlinear steps below;
  * - then an avalanche (xorshift, multiply, xorshift, multiply, MurmurHash3's fmix64 constants),

@@ -351,8 +351,8 @@ __noinline __u32 lb_flow_hash(const struct flow_key *flow, __u32 seed, __u32 fla
 }
 
 /*
- * FLOW's slot of the VIP's ring, hash(flow, seed) % M: its current and previous backend in one
- * word (l3dsr_common.h). -1: the VIP has no ring.
+ * FLOW's slot of the VIP's ring, hash(flow, seed) % M with CONFIG's hash and seed: its current
+ * and previous backend in one word (l3dsr_common.h). -1: the VIP has no ring.
  */
 static __always_inline int lb_ring_slot(const struct flow_key *flow, const struct vip_info *vip,
 					const struct lb_settings *config, __u32 *slot)
