@@ -797,7 +797,8 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 		return cpu_count;
 	struct lb_settings settings = {
 	    .hash_seed = config->hash_seed,
-	    .flags = config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0,
+	    .flags = (config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0) |
+		     (config->flow_hash == FLOW_HASH_MIX64 ? LB_SETTINGS_F_HASH_MIX64 : 0),
 	    .flow_inserts_per_second = config_flow_inserts_limit(config, (unsigned int)cpu_count),
 	    .probe_port_first = config->probe_port_first,
 	    .probe_port_count = (__u16)(config->probe_port_last - config->probe_port_first + 1),
@@ -808,6 +809,10 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 	if (bpf_map_update_elem(maps->settings, &key, &settings, BPF_ANY))
 		return -errno;
 	log_flow_inserts(config, &old, &settings, cpu_count);
+	/* Said when it changes: the flows on slots that did not change move with it. */
+	if ((old.flags ^ settings.flags) & LB_SETTINGS_F_HASH_MIX64)
+		log_info("flow-hash %s",
+			 config->flow_hash == FLOW_HASH_MIX64 ? "mix64" : "lookup3");
 	return 0;
 }
 
