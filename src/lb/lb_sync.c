@@ -511,6 +511,8 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 		return log_errno(LOG_PRIORITY_ERROR, result,
 				 "vip %s: cannot build its Maglev table", config->name);
 	}
+	if (settings->flow_hash == FLOW_HASH_MIX64)
+		fingerprint = lb_fingerprint_mix64(fingerprint);
 	/* Said for the table about to be written; a failed write is logged below. */
 	instance_write_vip_fingerprint(maps->instance, vip->index, fingerprint);
 	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_entries);

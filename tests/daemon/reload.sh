@@ -367,6 +367,7 @@ hash_view() {
 		"$(daemon_ctl lb -j status | daemon_json 'j[0]["flow_hash"]')" \
 		"$(daemon_ctl lb status | sed -n 's/^  flow hash: //p')"
 }
+udp6_fingerprint() { daemon_ctl lb -j status | daemon_json '[v["fingerprint"] for v in j[0]["vips"] if v["name"] == "udp6"][0]'; }
 # udp6_answers FIRST_PORT: who answered 40 fresh flows, e.g. "backend1 backend2 " (LOST if any was not).
 udp6_answers() { daemon_udp_ask 6 "$1" 40 | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
 daemon_stop lb
@@ -375,6 +376,7 @@ sed -i 's/^hash-seed = 0$/&\nflow-hash = mix64/' "$conf"
 log_lines_before=$(wc -l <"$(daemon_log lb)")
 daemon_start_ready lb lb lb eth0 "$conf" || e2e_bail "l3dsrd --role lb with flow-hash = mix64: READY=1" "$D_ERROR"
 started=$(hash_view)
+mix64_fingerprint=$(udp6_fingerprint)
 started_answers=$(udp6_answers 63000)
 start_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
 if [ "$started" = "3 json=mix64 text=mix64" ] && [[ $started_answers =~ ^(backend[12] )+$ ]] &&
@@ -405,6 +407,7 @@ sed 's/^flow-hash = mix64$/flow-hash = lookup3/' "$TOPO_DIR/lb-mix64.conf" >"$co
 log_lines_before=$(wc -l <"$(daemon_log lb)")
 daemon_reload lb || e2e_bail "SIGHUP with flow-hash = lookup3" "$(tail -n 20 "$(daemon_log lb)")"
 reloaded=$(hash_view)
+lookup3_fingerprint=$(udp6_fingerprint)
 reloaded_answers=$(udp6_answers 63100)
 reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
 if [ "$reloaded" = "1 json=lookup3 text=lookup3" ] && [[ $reloaded_answers =~ ^(backend[12] )+$ ]] &&
@@ -413,6 +416,13 @@ if [ "$reloaded" = "1 json=lookup3 text=lookup3" ] && [[ $reloaded_answers =~ ^(
 else
 	e2e_fail "reloaded to flow-hash = lookup3: the flag cleared, traffic answered" \
 		"flags, l3dsrctl: $reloaded (expected 1 json=lookup3 text=lookup3)" "udp6: $reloaded_answers" "$reload_log"
+fi
+# The same table under another flow hash sends flows elsewhere: LBs must see it in the fingerprint.
+if [[ $mix64_fingerprint =~ ^[0-9a-f]{16}$ && $lookup3_fingerprint =~ ^[0-9a-f]{16}$ ]] &&
+	[ "$mix64_fingerprint" != "$lookup3_fingerprint" ]; then
+	e2e_ok "udp6's fingerprint differs between mix64 and lookup3 on the same table ($mix64_fingerprint, $lookup3_fingerprint)"
+else
+	e2e_fail "the fingerprint covers flow-hash" "mix64: $mix64_fingerprint" "lookup3: $lookup3_fingerprint"
 fi
 
 e2e_finish
