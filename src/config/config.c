@@ -303,6 +303,8 @@ static void config_defaults(struct l3dsr_config *config, enum l3dsr_role role)
 	config->role = role;
 	config->xdp_mode = XDP_MODE_NATIVE;
 	config->hash_seed = 0;
+	/* lookup3 as before flow-hash existed: an upgrade moves no flow. */
+	config->flow_hash = FLOW_HASH_LOOKUP3;
 	config->flow_table_size = L3DSR_DEFAULT_FLOW_TABLE_SIZE;
 	config->flow_inserts_per_second = 0;
 	/* Without a limit a SYN flood from random sources evicts the established flows. */

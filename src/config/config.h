@@ -18,6 +18,12 @@ enum xdp_mode {
 	XDP_MODE_AUTO, /* native, else generic with a warning */
 };
 
+/* flow-hash: the hash that maps a flow to a slot of a VIP's Maglev table (lb). */
+enum flow_hash {
+	FLOW_HASH_LOOKUP3, /* the default: the hash of every version before flow-hash */
+	FLOW_HASH_MIX64,   /* LB_SETTINGS_F_HASH_MIX64 */
+};
+
 enum check_type {
 	CHECK_NONE,
 	CHECK_TCP,  /* connect() */
@@ -80,6 +86,7 @@ struct l3dsr_config {
 	/* [global] */
 	enum xdp_mode xdp_mode;	  /* default native */
 	uint32_t hash_seed;	  /* lb: default 0 */
+	enum flow_hash flow_hash; /* lb: default FLOW_HASH_LOOKUP3 */
 	uint32_t flow_table_size; /* lb: default L3DSR_DEFAULT_FLOW_TABLE_SIZE; 0: no flow table */
 	/* lb: new flows remembered per CPU per second, 0 = unlimited; unused when
 	 * flow_inserts_auto (the default), see config_flow_inserts_limit */

@@ -17,21 +17,15 @@
 #define CONFIG_FLOW_CHANGE_RETENTION_MIN_MS 1000U
 #define CONFIG_FLOW_CHANGE_RETENTION_MAX_MS (24U * 3600 * 1000)
 
-static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
-				  char *value, const char *expected)
+/* VALUE as one of the COUNT WORDS (indexed by their enum) into *INDEX; the message of any other
+ * value lists them, from the key's EXPECTED. */
+static bool config_value_word(struct config_parser *parser, const struct config_key *key,
+			      const char *value, const char *expected, const char *const *words,
+			      size_t count, unsigned int *index)
 {
-	static const struct {
-		const char *name;
-		enum xdp_mode mode;
-	} modes[] = {
-	    {"native", XDP_MODE_NATIVE},
-	    {"generic", XDP_MODE_GENERIC},
-	    {"auto", XDP_MODE_AUTO},
-	};
-
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(value, modes[i].name) == 0) {
-			parser->config->xdp_mode = modes[i].mode;
+	for (size_t i = 0; i < count; i++) {
+		if (words[i] && strcmp(value, words[i]) == 0) {
+			*index = (unsigned int)i;
 			return true;
 		}
 	}
@@ -40,11 +34,44 @@ static bool config_apply_xdp_mode(struct config_parser *parser, const struct con
 	return false;
 }
 
+static bool config_apply_xdp_mode(struct config_parser *parser, const struct config_key *key,
+				  char *value, const char *expected)
+{
+	static const char *const modes[] = {
+	    [XDP_MODE_NATIVE] = "native",
+	    [XDP_MODE_GENERIC] = "generic",
+	    [XDP_MODE_AUTO] = "auto",
+	};
+	unsigned int mode;
+
+	if (!config_value_word(parser, key, value, expected, modes,
+			       sizeof(modes) / sizeof(modes[0]), &mode))
+		return false;
+	parser->config->xdp_mode = (enum xdp_mode)mode;
+	return true;
+}
+
 static bool config_apply_hash_seed(struct config_parser *parser, const struct config_key *key,
 				   char *value, const char *expected)
 {
 	return config_value_number(parser, key->name, value, key->min, key->max, expected,
 				   &parser->config->hash_seed);
+}
+
+static bool config_apply_flow_hash(struct config_parser *parser, const struct config_key *key,
+				   char *value, const char *expected)
+{
+	static const char *const hashes[] = {
+	    [FLOW_HASH_LOOKUP3] = "lookup3",
+	    [FLOW_HASH_MIX64] = "mix64",
+	};
+	unsigned int hash;
+
+	if (!config_value_word(parser, key, value, expected, hashes,
+			       sizeof(hashes) / sizeof(hashes[0]), &hash))
+		return false;
+	parser->config->flow_hash = (enum flow_hash)hash;
+	return true;
 }
 
 static bool config_apply_flow_table_size(struct config_parser *parser, const struct config_key *key,
@@ -304,6 +331,14 @@ static const struct config_key config_keys[] = {
 	.max = UINT32_MAX,
 	.expected = "%s..%s",
 	.apply = config_apply_hash_seed,
+    },
+    {
+	.name = "flow-hash",
+	.id = KEY_FLOW_HASH,
+	.section = SECTION_GLOBAL,
+	.files = IN_LB_CONF,
+	.expected = "lookup3 or mix64",
+	.apply = config_apply_flow_hash,
     },
     {
 	.name = "flow-table-size",

@@ -47,6 +47,13 @@ uint64_t lb_fingerprint(uint32_t seed, uint32_t size, const uint32_t *table,
 	return hash;
 }
 
+uint64_t lb_fingerprint_mix64(uint64_t fingerprint)
+{
+	static const uint8_t name[] = {'m', 'i', 'x', '6', '4'};
+
+	return fnv_add(fingerprint, name, sizeof(name));
+}
+
 void lb_fingerprint_format(uint64_t fingerprint, char text[17])
 {
 	snprintf(text, 17, "%016llx", (unsigned long long)fingerprint);

@@ -20,6 +20,14 @@
 uint64_t lb_fingerprint(uint32_t seed, uint32_t size, const uint32_t *table,
 			const struct maglev_backend *backends, size_t count);
 
+/*
+ * The fingerprint of a table whose flows are hashed with flow-hash mix64: FINGERPRINT followed by
+ * the bytes "mix64". LBs on different flow hashes send a flow to different slots of the same
+ * table, so they must not show the same fingerprint; lookup3's is lb_fingerprint's alone, as
+ * before flow-hash existed, so that LBs of both versions still compare.
+ */
+uint64_t lb_fingerprint_mix64(uint64_t fingerprint);
+
 /* The 16 lower-case hex digits of FINGERPRINT, as l3dsrctl and the metrics show it. */
 void lb_fingerprint_format(uint64_t fingerprint, char text[17]);
 

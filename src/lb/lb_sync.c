@@ -511,6 +511,8 @@ static int update_vip(const struct lb_maps *maps, const struct planned_vip *vip,
 		return log_errno(LOG_PRIORITY_ERROR, result,
 				 "vip %s: cannot build its Maglev table", config->name);
 	}
+	if (settings->flow_hash == FLOW_HASH_MIX64)
+		fingerprint = lb_fingerprint_mix64(fingerprint);
 	/* Said for the table about to be written; a failed write is logged below. */
 	instance_write_vip_fingerprint(maps->instance, vip->index, fingerprint);
 	ring = lb_ring_open(maps->maglev_rings, vip->index, &ring_entries);
@@ -797,7 +799,8 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 		return cpu_count;
 	struct lb_settings settings = {
 	    .hash_seed = config->hash_seed,
-	    .flags = config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0,
+	    .flags = (config->flow_table_size ? LB_SETTINGS_F_FLOW_TABLE : 0) |
+		     (config->flow_hash == FLOW_HASH_MIX64 ? LB_SETTINGS_F_HASH_MIX64 : 0),
 	    .flow_inserts_per_second = config_flow_inserts_limit(config, (unsigned int)cpu_count),
 	    .probe_port_first = config->probe_port_first,
 	    .probe_port_count = (__u16)(config->probe_port_last - config->probe_port_first + 1),
@@ -808,6 +811,10 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 	if (bpf_map_update_elem(maps->settings, &key, &settings, BPF_ANY))
 		return -errno;
 	log_flow_inserts(config, &old, &settings, cpu_count);
+	/* Said when it changes: the flows on slots that did not change move with it. */
+	if ((old.flags ^ settings.flags) & LB_SETTINGS_F_HASH_MIX64)
+		log_info("flow-hash %s",
+			 config->flow_hash == FLOW_HASH_MIX64 ? "mix64" : "lookup3");
 	return 0;
 }
 

@@ -412,6 +412,20 @@ static int read_local_addresses(struct ctl_instance *instance)
 	return result;
 }
 
+static int read_settings(struct ctl_instance *instance)
+{
+	int fd = maps_open_pinned(instance->pin_dir, "settings");
+	__u32 key = 0;
+	int result = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, &instance->settings))
+		result = -errno;
+	close(fd);
+	return result;
+}
+
 static void attach_vip_traffic(struct ctl_instance *instance)
 {
 	struct traffic_counter *traffic;
@@ -465,6 +479,8 @@ int ctl_read_instance(const char *pin_dir, struct ctl_instance *instance, char *
 		qsort(instance->vips, instance->vip_count, sizeof(*instance->vips), compare_vips);
 		if (!result)
 			result = read_lb_backends(instance, &maps);
+		if (!result)
+			result = read_settings(instance);
 	} else {
 		result = read_backend_vips(instance, &maps);
 		qsort(instance->vips, instance->vip_count, sizeof(*instance->vips), compare_vips);

@@ -54,6 +54,9 @@ struct ctl_instance {
 	size_t vip_count;
 	struct traffic_counter counters[LB_COUNTER_MAX]; /* the role's global counters */
 	size_t counter_count;
+	/* lb: the pinned settings map, which the program reads (not lb.conf, which may have
+	 * changed since it was applied) */
+	struct lb_settings settings;
 	struct l3dsr_address *local_addresses; /* backend */
 	size_t local_address_count;
 };

@@ -65,11 +65,13 @@ bool expect_output(const struct parse_outcome *outcome, const char *expected, co
 static void dump_config(const struct l3dsr_config *config, FILE *out)
 {
 	static const char *const modes[] = {"native", "generic", "auto"};
+	static const char *const hashes[] = {"lookup3", "mix64"};
 	static const char *const checks[] = {"none", "tcp", "http"};
 	char text[INET6_ADDRSTRLEN];
 
 	fprintf(out, "xdp-mode = %s\n", modes[config->xdp_mode]);
 	fprintf(out, "hash-seed = %u\n", config->hash_seed);
+	fprintf(out, "flow-hash = %s\n", hashes[config->flow_hash]);
 	fprintf(out, "flow-table-size = %u\n", config->flow_table_size);
 	if (config->flow_inserts_auto)
 		fprintf(out, "flow-inserts-per-second = auto\n");

@@ -64,14 +64,15 @@ static void test_bytes(void)
 	parse_outcome_free(&outcome);
 
 	text = text_printf("[global]\nstatistics-file = /var/x\001y\nk\033ey = 1\n%s", vip_web);
-	expect_lb_buffer(text, 0,
-			 "t.conf:2: statistics-file \"/var/x\\x01y\" holds a control character "
-			 "(expected an absolute file name)\n"
-			 "t.conf:3: unknown key \"k\\x1bey\" in [global] (expected one of: "
-			 "xdp-mode, hash-seed, flow-table-size, flow-inserts-per-second, "
-			 "flow-change-retention, statistics-file, probe-ports, drain, stop-delay)\n"
-			 "t.conf: 2 errors\n",
-			 "control characters are refused and escaped in messages");
+	expect_lb_buffer(
+	    text, 0,
+	    "t.conf:2: statistics-file \"/var/x\\x01y\" holds a control character "
+	    "(expected an absolute file name)\n"
+	    "t.conf:3: unknown key \"k\\x1bey\" in [global] (expected one of: "
+	    "xdp-mode, hash-seed, flow-hash, flow-table-size, flow-inserts-per-second, "
+	    "flow-change-retention, statistics-file, probe-ports, drain, stop-delay)\n"
+	    "t.conf: 2 errors\n",
+	    "control characters are refused and escaped in messages");
 	free(text);
 }
 
@@ -322,7 +323,8 @@ static void test_api(void)
 	errors = config_parse_buffer("t.conf", vip_web, strlen(vip_web), ROLE_LB, &config, NULL);
 	tap_result(errors == 0 && config.vip_count == 1 && config.role == ROLE_LB &&
 		       strcmp(config.path, "t.conf") == 0 &&
-		       config.flow_table_size == L3DSR_DEFAULT_FLOW_TABLE_SIZE,
+		       config.flow_table_size == L3DSR_DEFAULT_FLOW_TABLE_SIZE &&
+		       config.flow_hash == FLOW_HASH_LOOKUP3,
 		   "the configuration keeps its file name, role and defaults");
 	config_free(&config);
 }

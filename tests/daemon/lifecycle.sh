@@ -81,6 +81,7 @@ pid=${D_PID[lb]}
 checks=(
 	"^eth0: lb, native, program $xdp_id \\(link [0-9]+\\), daemon pid $pid\$"
 	"^  configuration $TOPO_DIR/lb.conf\$"
+	"^  flow hash: lookup3\$"
 	"^  vip web4 192\\.0\\.2\\.10 tcp/80 dscp 10 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
 	"^  vip udp6 2001:db8:f::10 udp/$D_UDP_PORT dscp 13 table 1009 announced yes fingerprint [0-9a-f]{16}: [0-9]+ packets\$"
 	"^    backend 198\\.51\\.100\\.11 +weight 1 +up +[0-9]+ slots +[0-9]+ packets\$"
@@ -99,6 +100,7 @@ tap_json "l3dsrctl -j status: the documented keys, values as configured, backend
 	("daemon_pid '"$pid"' running", j[0]["daemon_pid"] == '"$pid"' and j[0]["daemon_running"]),
 	("config", j[0]["config"] == "'"$TOPO_DIR/lb.conf"'"),
 	("pin_dir", j[0]["pin_dir"] == "'"$D_BPFFS/lb/eth0"'"),
+	("flow_hash lookup3, the default", j[0]["flow_hash"] == "lookup3"),
 	("object", j[0]["object"].endswith("/bpf/lb.bpf.o")),
 	("four VIPs", sorted(v["name"] for v in j[0]["vips"]) == ["udp4", "udp6", "web4", "web6"]),
 	("web4 as configured", [vip(j[0], "web4")[k] for k in
@@ -156,6 +158,7 @@ json=$(daemon_ctl backend1 -j status)
 tap_json "l3dsrctl -j status on a backend: local addresses, VIPs by DSCP, restored packets per VIP" \
 	"$json" '[
 	("role backend", j[0]["role"] == "backend"), ("attached", j[0]["attached"] is True),
+	("no flow_hash: a backend hashes no flow", "flow_hash" not in j[0]),
 	("its real addresses", {"198.51.100.11", "2001:db8:2::11"} <= set(j[0]["local_addresses"])),
 	("VIPs by DSCP", sorted((v["name"], v["address"], v["dscp"]) for v in j[0]["vips"]) == [
 		("udp4", "192.0.2.10", 12), ("udp6", "2001:db8:f::10", 13),

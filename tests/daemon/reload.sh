@@ -4,7 +4,8 @@
 # weight and a table size growing and shrinking change the tables in place; a changed object
 # file or flow-table-size swaps the program atomically on the same link, keeping the other maps.
 # Not one request of a stream may go unanswered. Last, a VIP turns to "dscp = none" on the LB and
-# the backends, which then restore it by protocol and port.
+# the backends, which then restore it by protocol and port. Then flow-hash: the LB started with
+# mix64 has the flag in its settings map, a bad value is refused and keeps it, lookup3 clears it.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -350,6 +351,78 @@ if [ "$moved" = 0 ] && ! grep -q LOST <<<"$before_answers$after_answers" &&
 else
 	e2e_fail "the flows kept their backend across the flow-table-size change" "$moved of 200 answered by another backend" \
 		"fresh UDP flows (none on backend3 within flow-change-retention): $fresh_answers"
+fi
+
+# --- flow-hash: started with mix64, reloaded to lookup3; a bad value keeps the flag -----------
+# The program reads the hash from the settings map's flags (1: the flow table, 2: mix64,
+# LB_SETTINGS_F_HASH_MIX64); l3dsrctl shows it from there. Whatever the hash, udp6's requests
+# (its dscp is unchanged on the backends) are answered by the LB's backends, with none lost.
+settings_flags() {
+	bpftool -j map lookup pinned "$(daemon_pins lb)/settings" key 0 0 0 0 |
+		daemon_json 'j["formatted"]["value"]["flags"]'
+}
+# hash_view: "FLAGS json=NAME text=NAME", the map's flags and what l3dsrctl -j and text say.
+hash_view() {
+	printf '%s json=%s text=%s' "$(settings_flags)" \
+		"$(daemon_ctl lb -j status | daemon_json 'j[0]["flow_hash"]')" \
+		"$(daemon_ctl lb status | sed -n 's/^  flow hash: //p')"
+}
+udp6_fingerprint() { daemon_ctl lb -j status | daemon_json '[v["fingerprint"] for v in j[0]["vips"] if v["name"] == "udp6"][0]'; }
+# udp6_answers FIRST_PORT: who answered 40 fresh flows, e.g. "backend1 backend2 " (LOST if any was not).
+udp6_answers() { daemon_udp_ask 6 "$1" 40 | awk '{ print $2 }' | sort -u | tr '\n' ' '; }
+daemon_stop lb
+daemon_lb_config "$conf" 1 2
+sed -i 's/^hash-seed = 0$/&\nflow-hash = mix64/' "$conf"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_start_ready lb lb lb eth0 "$conf" || e2e_bail "l3dsrd --role lb with flow-hash = mix64: READY=1" "$D_ERROR"
+started=$(hash_view)
+mix64_fingerprint=$(udp6_fingerprint)
+started_answers=$(udp6_answers 63000)
+start_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+if [ "$started" = "3 json=mix64 text=mix64" ] && [[ $started_answers =~ ^(backend[12] )+$ ]] &&
+	grep -qx '<6>flow-hash mix64' <<<"$start_log"; then
+	e2e_ok "started with flow-hash = mix64: settings flags 3 (flow table + mix64), l3dsrctl says mix64 in JSON and text, logged; udp6 answered by $started_answers"
+else
+	e2e_fail "started with flow-hash = mix64: the flag in the settings map, shown, traffic answered" \
+		"flags, l3dsrctl: $started (expected 3 json=mix64 text=mix64)" "udp6: $started_answers" "$start_log"
+fi
+
+line=$(grep -n '^flow-hash = mix64$' "$conf" | cut -d: -f1)
+cp "$conf" "$TOPO_DIR/lb-mix64.conf"
+sed -i 's/^flow-hash = mix64$/flow-hash = mix-64/' "$conf"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_reload lb || e2e_bail "SIGHUP with flow-hash = mix-64" "$(tail -n 20 "$(daemon_log lb)")"
+refused=$(hash_view)
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+expected="<3>$conf:$line: bad flow-hash \"mix-64\" (expected lookup3 or mix64)"
+if [ "$refused" = "$started" ] && grep -qxF "$expected" <<<"$reload_log" &&
+	grep -qE "^<3>reload refused: 1 errors? in $conf; the running configuration stays$" <<<"$reload_log"; then
+	e2e_ok "SIGHUP with flow-hash = mix-64: refused at $conf:$line with the accepted values, mix64 kept ($refused)"
+else
+	e2e_fail "SIGHUP with a bad flow-hash: refused, the flag kept" "now: $refused (was $started)" \
+		"expected: $expected" "$reload_log"
+fi
+
+sed 's/^flow-hash = mix64$/flow-hash = lookup3/' "$TOPO_DIR/lb-mix64.conf" >"$conf"
+log_lines_before=$(wc -l <"$(daemon_log lb)")
+daemon_reload lb || e2e_bail "SIGHUP with flow-hash = lookup3" "$(tail -n 20 "$(daemon_log lb)")"
+reloaded=$(hash_view)
+lookup3_fingerprint=$(udp6_fingerprint)
+reloaded_answers=$(udp6_answers 63100)
+reload_log=$(tail -n +$((log_lines_before + 1)) "$(daemon_log lb)")
+if [ "$reloaded" = "1 json=lookup3 text=lookup3" ] && [[ $reloaded_answers =~ ^(backend[12] )+$ ]] &&
+	grep -qx '<6>flow-hash lookup3' <<<"$reload_log" && grep -qx '<6>reload applied: 4 VIPs' <<<"$reload_log"; then
+	e2e_ok "reloaded to flow-hash = lookup3: the mix64 flag cleared (flags 1), shown as lookup3, logged; udp6 answered by $reloaded_answers"
+else
+	e2e_fail "reloaded to flow-hash = lookup3: the flag cleared, traffic answered" \
+		"flags, l3dsrctl: $reloaded (expected 1 json=lookup3 text=lookup3)" "udp6: $reloaded_answers" "$reload_log"
+fi
+# The same table under another flow hash sends flows elsewhere: LBs must see it in the fingerprint.
+if [[ $mix64_fingerprint =~ ^[0-9a-f]{16}$ && $lookup3_fingerprint =~ ^[0-9a-f]{16}$ ]] &&
+	[ "$mix64_fingerprint" != "$lookup3_fingerprint" ]; then
+	e2e_ok "udp6's fingerprint differs between mix64 and lookup3 on the same table ($mix64_fingerprint, $lookup3_fingerprint)"
+else
+	e2e_fail "the fingerprint covers flow-hash" "mix64: $mix64_fingerprint" "lookup3: $lookup3_fingerprint"
 fi
 
 e2e_finish

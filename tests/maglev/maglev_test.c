@@ -435,7 +435,8 @@ static void test_fingerprint_ignores_order_and_ids(void **state)
 			 lb_fingerprint(11, TABLE_SIZE, other_table, other_backends, count));
 }
 
-/* Another seed, a backend less, another size or no backend at all: another fingerprint. */
+/* Another seed, flow-hash mix64, a backend less, another size or no backend at all: another
+ * fingerprint. */
 static void test_fingerprint_follows_the_table(void **state)
 {
 	uint64_t full, other;
@@ -446,6 +447,10 @@ static void test_fingerprint_follows_the_table(void **state)
 	full = lb_fingerprint(3, TABLE_SIZE, table, backends, 10);
 	build(backends, 10, TABLE_SIZE, 4, table);
 	assert_int_not_equal(lb_fingerprint(4, TABLE_SIZE, table, backends, 10), full);
+	/* flow-hash mix64 sends the flows elsewhere on the same table: another fingerprint. */
+	build(backends, 10, TABLE_SIZE, 3, table);
+	assert_int_equal(lb_fingerprint(3, TABLE_SIZE, table, backends, 10), full);
+	assert_int_not_equal(lb_fingerprint_mix64(full), full);
 	build(backends, 9, TABLE_SIZE, 3, table);
 	assert_int_not_equal(lb_fingerprint(3, TABLE_SIZE, table, backends, 9), full);
 	build(backends, 10, 1009, 3, table);
