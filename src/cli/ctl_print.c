@@ -53,12 +53,6 @@ static void format_service(const struct ctl_vip *vip, char *text, size_t size)
 		snprintf(text, size, "%s/*", address_protocol_name(vip->protocol));
 }
 
-/* The flow hash the program uses, as flow-hash names it in lb.conf. */
-static const char *flow_hash_name(const struct ctl_instance *instance)
-{
-	return instance->settings.flags & LB_SETTINGS_F_HASH_MIX64 ? "mix64" : "lookup3";
-}
-
 static void print_header_text(FILE *out, const struct ctl_instance *instance)
 {
 	fprintf(out, "%s: %s, %s", instance->info.ifname, role_name(instance),
@@ -77,7 +71,8 @@ static void print_header_text(FILE *out, const struct ctl_instance *instance)
 			instance->info.pid);
 	fprintf(out, "  configuration %s\n", instance->info.config_path);
 	if (instance->info.role == ROLE_LB)
-		fprintf(out, "  flow hash: %s\n", flow_hash_name(instance));
+		fprintf(out, "  flow hash: %s\n",
+			instance_flow_hash_name(instance->settings.flags));
 }
 
 /* "dev eth1 lladdr 00:00:5e:00:53:01 mtu 1500", or the FIB's part when it has none cached. */
@@ -252,7 +247,8 @@ void ctl_print_status_json(struct json *json, const struct ctl_instance *instanc
 	json_field_string(json, "object", instance->info.object_path);
 	json_field_string(json, "pin_dir", instance->pin_dir);
 	if (instance->info.role == ROLE_LB)
-		json_field_string(json, "flow_hash", flow_hash_name(instance));
+		json_field_string(json, "flow_hash",
+				  instance_flow_hash_name(instance->settings.flags));
 	if (instance->info.role == ROLE_BACKEND) {
 		json_key(json, "local_addresses");
 		json_begin_array(json);

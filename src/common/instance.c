@@ -205,3 +205,8 @@ const char *instance_mode_name(enum xdp_mode mode)
 	}
 	return "auto";
 }
+
+const char *instance_flow_hash_name(__u32 settings_flags)
+{
+	return settings_flags & LB_SETTINGS_F_HASH_MIX64 ? "mix64" : "lookup3";
+}

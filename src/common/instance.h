@@ -123,5 +123,7 @@ int instance_read_vip_state(const struct instance_maps *maps, __u32 index,
 
 const char *instance_role_name(enum l3dsr_role role);
 const char *instance_mode_name(enum xdp_mode mode);
+/* The flow hash an lb program's settings FLAGS select, as flow-hash names it in lb.conf. */
+const char *instance_flow_hash_name(__u32 settings_flags);
 
 #endif /* L3DSR_INSTANCE_H */

@@ -813,8 +813,7 @@ static int write_settings(const struct lb_maps *maps, const struct l3dsr_config 
 	log_flow_inserts(config, &old, &settings, cpu_count);
 	/* Said when it changes: the flows on slots that did not change move with it. */
 	if ((old.flags ^ settings.flags) & LB_SETTINGS_F_HASH_MIX64)
-		log_info("flow-hash %s",
-			 config->flow_hash == FLOW_HASH_MIX64 ? "mix64" : "lookup3");
+		log_info("flow-hash %s", instance_flow_hash_name(settings.flags));
 	return 0;
 }
 
